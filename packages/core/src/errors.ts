@@ -1,0 +1,132 @@
+const kClonepoolError = Symbol.for('clonepool.error');
+
+/**
+ * Base class of every error clonepool throws or rejects with.
+ *
+ * Each error carries a stable `code` in Node's style, so callers can branch on
+ * `error.code` without caring which class or which installed copy produced it.
+ *
+ * @example
+ * ```ts
+ * import { ClonepoolError, PoolExhaustedError } from '@clonepool/core';
+ *
+ * const error = new PoolExhaustedError(4);
+ * console.log(error instanceof ClonepoolError, error.code);
+ * // → true ERR_POOL_EXHAUSTED
+ * ```
+ */
+export class ClonepoolError extends Error {
+  /** The stable code of this kind of error, such as `ERR_POOL_EXHAUSTED`. */
+  readonly code: string;
+
+  /**
+   * @param code - The stable code, `ERR_` and upper snake case.
+   * @param message - What happened and what to do about it.
+   * @param options - The standard `cause`.
+   */
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+    Object.defineProperty(this, kClonepoolError, { value: true });
+  }
+
+  /**
+   * `instanceof` that also recognises errors from another installed copy of
+   * `@clonepool/core` (two packages can each bring their own): it matches the
+   * brand every clonepool error carries and, on a subclass, the subclass's code.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || !(kClonepoolError in value)) return false;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against, whose code must match.
+    const expected = (this as { readonly code?: string }).code;
+    return expected === undefined || (value as { code?: unknown }).code === expected;
+  }
+}
+
+/**
+ * A non-blocking reserve found every client lent out (pylibmc raises `queue.Empty`).
+ * Code `ERR_POOL_EXHAUSTED`.
+ */
+export class PoolExhaustedError extends ClonepoolError {
+  /** `ERR_POOL_EXHAUSTED` */
+  static readonly code = 'ERR_POOL_EXHAUSTED';
+  /** @param size - How many clients the pool holds, all of them lent out. */
+  constructor(size: number) {
+    super(
+      PoolExhaustedError.code,
+      `All ${size} clients of the pool are reserved. Reserve with { block: true } to wait for one, or give the pool more clients.`,
+    );
+  }
+}
+
+/** A blocking reserve waited `timeoutMs` without getting a client. Code `ERR_RESERVE_TIMEOUT`. */
+export class ReserveTimeoutError extends ClonepoolError {
+  /** `ERR_RESERVE_TIMEOUT` */
+  static readonly code = 'ERR_RESERVE_TIMEOUT';
+  /** @param timeoutMs - How long the reserve waited. */
+  constructor(timeoutMs: number) {
+    super(
+      ReserveTimeoutError.code,
+      `No client was released within timeoutMs (${timeoutMs} ms). Raise timeoutMs, give the pool more clients, or look for leases held too long.`,
+    );
+  }
+}
+
+/**
+ * A reserve was given up because its `signal` aborted; `cause` is the signal's reason.
+ * Code `ERR_RESERVE_ABORTED`.
+ */
+export class ReserveAbortedError extends ClonepoolError {
+  /** `ERR_RESERVE_ABORTED` */
+  static readonly code = 'ERR_RESERVE_ABORTED';
+  /** @param reason - The `AbortSignal`'s reason. */
+  constructor(reason: unknown) {
+    super(ReserveAbortedError.code, 'The reserve was aborted by its signal before a client was free.', {
+      cause: reason,
+    });
+  }
+}
+
+/** The pool was closed: reserving from it, or waiting in it, is over. Code `ERR_POOL_CLOSED`. */
+export class PoolClosedError extends ClonepoolError {
+  /** `ERR_POOL_CLOSED` */
+  static readonly code = 'ERR_POOL_CLOSED';
+  constructor() {
+    super(PoolClosedError.code, 'The pool is closed; make a new pool to reserve clients again.');
+  }
+}
+
+/** A lease's client was used after the lease was released or discarded. Code `ERR_LEASE_RELEASED`. */
+export class LeaseReleasedError extends ClonepoolError {
+  /** `ERR_LEASE_RELEASED` */
+  static readonly code = 'ERR_LEASE_RELEASED';
+  constructor() {
+    super(
+      LeaseReleasedError.code,
+      'This lease was already released; its client may now belong to someone else. Reserve again to get a client.',
+    );
+  }
+}
+
+/** An option or argument has a value the API cannot take. Code `ERR_INVALID_OPTION`. */
+export class InvalidOptionError extends ClonepoolError {
+  /** `ERR_INVALID_OPTION` */
+  static readonly code = 'ERR_INVALID_OPTION';
+  /**
+   * @param name - The option's name, such as `timeoutMs`.
+   * @param expected - What it takes, such as `a finite number >= 0`.
+   * @param actual - What it was given.
+   */
+  constructor(name: string, expected: string, actual: unknown) {
+    super(InvalidOptionError.code, `Option ${name} must be ${expected}; got ${describe(actual)}.`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}

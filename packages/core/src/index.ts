@@ -1,0 +1,16 @@
+import './symbols.js';
+
+export { type Clonable, closeClient } from './clonable.js';
+export {
+  ClonepoolError,
+  InvalidOptionError,
+  LeaseReleasedError,
+  PoolClosedError,
+  PoolExhaustedError,
+  ReserveAbortedError,
+  ReserveTimeoutError,
+} from './errors.js';
+export { Lease, type LeaseOwner } from './lease.js';
+export { checkMilliseconds, type ParsedReserveOptions, parseReserveOptions } from './options.js';
+export { type Pool, type PoolStats, type ReserveOptions, useClient } from './pool.js';
+export { WaitQueue } from './waiters.js';

@@ -1,0 +1,11 @@
+/**
+ * Installs `Symbol.dispose` and `Symbol.asyncDispose` where the runtime lacks them,
+ * so `using` and `await using` work on every Node this library supports. Node
+ * 20.19+ already defines both; this keeps older embedders and bundles honest.
+ * It runs once, when core is first imported, and never replaces existing symbols.
+ */
+const symbols = Symbol as unknown as Record<'dispose' | 'asyncDispose', symbol | undefined>;
+symbols.dispose ??= Symbol.for('Symbol.dispose');
+symbols.asyncDispose ??= Symbol.for('Symbol.asyncDispose');
+
+export {};

@@ -1,0 +1,146 @@
+import { PoolClosedError, ReserveAbortedError, ReserveTimeoutError } from './errors.js';
+import type { ParsedReserveOptions } from './options.js';
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  prev: Waiter<T> | undefined;
+  next: Waiter<T> | undefined;
+}
+
+/**
+ * The blocking reserves of a pool, served strictly in arrival order.
+ *
+ * ```
+ *  head (oldest)                              tail (newest)
+ *    [w1] <-> [w2] <-> [w3] <-> ... <-> [wn]
+ *  serve() takes from the head; wait() appends at the tail;
+ *  a timeout or abort unlinks its waiter from anywhere in O(1).
+ * ```
+ *
+ * A waiter leaves the list exactly once: served, timed out, aborted, or
+ * rejected by `rejectAll`, whichever comes first. Because a timed-out or
+ * aborted waiter is unlinked before its promise rejects, `serve()` can only
+ * hand a value to a waiter that is still waiting, so a client released at the
+ * moment a waiter gives up goes to the next one and is never lost.
+ *
+ * @typeParam T - What a waiter receives, usually a lease.
+ *
+ * @example
+ * ```ts
+ * import { WaitQueue } from '@clonepool/core';
+ *
+ * const queue = new WaitQueue<string>();
+ * const first = queue.wait({ block: true, timeoutMs: undefined, signal: undefined });
+ * const second = queue.wait({ block: true, timeoutMs: undefined, signal: undefined });
+ * queue.serve('a');
+ * queue.serve('b');
+ * console.log(await first, await second, queue.size);
+ * // → a b 0
+ * ```
+ */
+export class WaitQueue<T> {
+  #head: Waiter<T> | undefined;
+  #tail: Waiter<T> | undefined;
+  #size = 0;
+
+  /** Waiters still waiting. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Queues a waiter that settles when served, when `timeoutMs` passes
+   * ({@link ReserveTimeoutError}), or when `signal` aborts ({@link ReserveAbortedError}).
+   *
+   * @param options - Validated reserve options. An already aborted `signal` rejects at once.
+   * @returns What `serve()` hands this waiter.
+   */
+  wait(options: ParsedReserveOptions): Promise<T> {
+    const { timeoutMs, signal } = options;
+    if (signal?.aborted) return Promise.reject(new ReserveAbortedError(signal.reason));
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter<T> = {
+        resolve,
+        reject,
+        timer: undefined,
+        signal: options.signal,
+        onAbort: undefined,
+        prev: this.#tail,
+        next: undefined,
+      };
+      if (this.#tail === undefined) this.#head = waiter;
+      else this.#tail.next = waiter;
+      this.#tail = waiter;
+      this.#size++;
+      if (timeoutMs !== undefined) {
+        waiter.timer = setTimeout(() => this.#giveUp(waiter, new ReserveTimeoutError(timeoutMs)), timeoutMs);
+        waiter.timer.unref();
+      }
+      if (signal !== undefined) {
+        waiter.onAbort = () => this.#giveUp(waiter, new ReserveAbortedError(signal.reason));
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+    });
+  }
+
+  /**
+   * Hands `value` to the oldest waiter.
+   *
+   * @param value - What the waiter receives.
+   * @returns False when nobody was waiting; the caller keeps `value`.
+   */
+  serve(value: T): boolean {
+    const waiter = this.#head;
+    if (waiter === undefined) return false;
+    this.#unlink(waiter);
+    waiter.resolve(value);
+    return true;
+  }
+
+  /**
+   * Rejects the oldest waiter: the one a failed attempt to get a client (a
+   * clone that rejected) was for.
+   *
+   * @param error - The rejection.
+   * @returns False when nobody was waiting.
+   */
+  rejectNext(error: unknown): boolean {
+    const waiter = this.#head;
+    if (waiter === undefined) return false;
+    this.#unlink(waiter);
+    waiter.reject(error);
+    return true;
+  }
+
+  /**
+   * Rejects every waiter, oldest first.
+   *
+   * @param error - The rejection; a {@link PoolClosedError} when left out.
+   */
+  rejectAll(error: unknown = new PoolClosedError()): void {
+    for (let waiter = this.#head; waiter !== undefined; waiter = this.#head) {
+      this.#unlink(waiter);
+      waiter.reject(error);
+    }
+  }
+
+  #giveUp(waiter: Waiter<T>, error: Error): void {
+    this.#unlink(waiter);
+    waiter.reject(error);
+  }
+
+  #unlink(waiter: Waiter<T>): void {
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    if (waiter.prev === undefined) this.#head = waiter.next;
+    else waiter.prev.next = waiter.next;
+    if (waiter.next === undefined) this.#tail = waiter.prev;
+    else waiter.next.prev = waiter.prev;
+    waiter.prev = waiter.next = undefined;
+    this.#size--;
+  }
+}

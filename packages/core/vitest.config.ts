@@ -1,0 +1,10 @@
+import { defineProject } from 'vitest/config';
+import { sourceConditions } from '../../vitest.shared.ts';
+
+export default defineProject({
+  ...sourceConditions,
+  test: {
+    name: '@clonepool/core',
+    include: ['test/**/*.test.ts'],
+  },
+});
