@@ -25,3 +25,13 @@ export interface Distribution {
    */
   serverFor(key: Uint8Array): number;
 }
+
+/**
+ * Makes the distribution of `kind` over `servers`, computed as libmemcached computes it.
+ *
+ * Placeholder until the distribution algorithms land: serves a single server only.
+ */
+export function createDistribution(servers: readonly DistributionServer[], kind: DistributionKind): Distribution {
+  if (servers.length !== 1) throw new Error(`distribution ${kind} over ${servers.length} servers is being written`);
+  return { serverFor: () => 0 };
+}
