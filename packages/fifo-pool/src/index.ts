@@ -1,0 +1,5 @@
+export { ClientPool } from './client-pool.js';
+export { diagnosticsChannels } from './diagnostics.js';
+export { LeaseLeakWarning } from './leak-warning.js';
+export type { ClientPoolOptions, CloseOptions } from './options.js';
+export type { ClientPoolStats } from './stats.js';

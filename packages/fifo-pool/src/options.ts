@@ -1,0 +1,113 @@
+import { checkMilliseconds, InvalidOptionError } from '@clonepool/core';
+
+/**
+ * How a {@link ClientPool} behaves beyond its size. Every option is optional;
+ * an unknown option name is rejected with `ERR_INVALID_OPTION`, so a typo
+ * never silently turns a feature off.
+ *
+ * @typeParam C - The type of the pooled clients.
+ */
+export interface ClientPoolOptions<C> {
+  /**
+   * Checks an idle client before it is lent. A client for which it returns
+   * (or resolves to) `false`, or throws, is closed and replaced by a fresh
+   * clone, and the reserve carries on with the next client. Clients handed
+   * straight from a release to a waiter are not checked: they were just in use.
+   *
+   * @default undefined (no check)
+   * @example
+   * ```ts
+   * import { ClientPool } from '@clonepool/fifo-pool';
+   * import { TestClient } from '@clonepool/core/testing';
+   *
+   * const pool = new ClientPool(new TestClient(), 2, { validate: (client) => !client.isClosed });
+   * const lease = await pool.reserve();
+   * console.log(lease.client.isClosed);
+   * lease.release();
+   * await pool.close();
+   * // → false
+   * ```
+   */
+  readonly validate?: ((client: C) => boolean | PromiseLike<boolean>) | undefined;
+  /**
+   * Warns when a lease is held longer than this many milliseconds: the pool
+   * emits a {@link LeaseLeakWarning} (`process.emitWarning`, code
+   * `CLONEPOOL_LEAK`) whose stack is where the lease was reserved, and
+   * publishes it on the `clonepool:pool:leak` diagnostics channel. The stack is
+   * captured only while this option is set, so leaving it off costs nothing.
+   *
+   * @default undefined (leak detection off)
+   */
+  readonly leakDetectionMs?: number | undefined;
+}
+
+/** How {@link ClientPool.close} treats leases still out. */
+export interface CloseOptions {
+  /**
+   * Wait at most this many milliseconds for outstanding leases to be
+   * released, then close their clients anyway. Waits for every lease when
+   * left out.
+   *
+   * @default undefined (wait for every lease)
+   */
+  readonly graceMs?: number | undefined;
+}
+
+/** Pool options after validation. */
+export interface ParsedPoolOptions<C> {
+  readonly validate: ((client: C) => boolean | PromiseLike<boolean>) | undefined;
+  readonly leakDetectionMs: number | undefined;
+}
+
+const POOL_OPTION_NAMES: ReadonlySet<string> = new Set(['validate', 'leakDetectionMs']);
+const CLOSE_OPTION_NAMES: ReadonlySet<string> = new Set(['graceMs']);
+
+function checkObject(name: string, value: unknown, known: ReadonlySet<string>): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(name, 'an object', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw new InvalidOptionError(key, `one of the known options (${[...known].join(', ')})`, key);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Validates the options of `new ClientPool()`. Throws {@link InvalidOptionError}. */
+export function parsePoolOptions<C>(options: ClientPoolOptions<C> | undefined): ParsedPoolOptions<C> {
+  if (options === undefined) return { validate: undefined, leakDetectionMs: undefined };
+  const { validate, leakDetectionMs } = checkObject('options', options, POOL_OPTION_NAMES);
+  if (validate !== undefined && typeof validate !== 'function') {
+    throw new InvalidOptionError('validate', 'a function (client) => boolean | Promise<boolean>', validate);
+  }
+  return {
+    validate: validate as ParsedPoolOptions<C>['validate'],
+    leakDetectionMs:
+      leakDetectionMs === undefined ? undefined : checkMilliseconds('leakDetectionMs', leakDetectionMs, 1),
+  };
+}
+
+/** Validates the options of `close()`; returns `graceMs`. Throws {@link InvalidOptionError}. */
+export function parseCloseOptions(options: CloseOptions | undefined): number | undefined {
+  if (options === undefined) return undefined;
+  const { graceMs } = checkObject('options', options, CLOSE_OPTION_NAMES);
+  return graceMs === undefined ? undefined : checkMilliseconds('graceMs', graceMs, 0);
+}
+
+/** Validates the slot count given to `fill()` or the constructor. Throws {@link InvalidOptionError}. */
+export function checkSlots(nSlots: unknown): number {
+  if (typeof nSlots !== 'number' || !Number.isSafeInteger(nSlots) || nSlots < 0) {
+    throw new InvalidOptionError('nSlots', 'a whole number >= 0', nSlots);
+  }
+  return nSlots;
+}
+
+/** Validates the master given to `fill()` or the constructor. Throws {@link InvalidOptionError}. */
+export function checkMaster(master: unknown): void {
+  if (
+    (typeof master !== 'object' && typeof master !== 'function') ||
+    master === null ||
+    typeof (master as { clone?: unknown }).clone !== 'function'
+  ) {
+    throw new InvalidOptionError('master', 'a client with a clone() method (see Clonable)', master);
+  }
+}

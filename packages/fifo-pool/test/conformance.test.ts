@@ -1,0 +1,4 @@
+import { describePoolConformance } from '@clonepool/core/testing';
+import { ClientPool } from '../src/index.js';
+
+describePoolConformance('ClientPool', (master, capacity) => ({ pool: new ClientPool(master, capacity) }));
