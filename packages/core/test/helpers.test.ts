@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { checkMilliseconds, closeClient, Lease, parseReserveOptions } from '../src/index.js';
+
+describe('closeClient', () => {
+  it('uses the first close method a client has, and waits for it', async () => {
+    const calls: string[] = [];
+    const slow = (name: string) => async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      calls.push(name);
+    };
+    await closeClient({ [Symbol.asyncDispose]: slow('asyncDispose'), close: slow('close') });
+    await closeClient({ close: slow('close'), quit: slow('quit') });
+    await closeClient({ quit: slow('quit'), disconnect: slow('disconnect') });
+    await closeClient({ end: slow('end') });
+    await closeClient({ disconnect: () => calls.push('disconnect') });
+    await closeClient({ [Symbol.dispose]: () => calls.push('dispose') });
+    expect(calls).toEqual(['asyncDispose', 'close', 'quit', 'end', 'disconnect', 'dispose']);
+  });
+
+  it('calls the method on the client itself and leaves clients without one alone', async () => {
+    const client = {
+      closed: false,
+      close() {
+        this.closed = true;
+      },
+    };
+    await closeClient(client);
+    expect(client.closed).toBe(true);
+    await expect(closeClient({})).resolves.toBeUndefined();
+    await expect(closeClient(null)).resolves.toBeUndefined();
+    await expect(closeClient(42)).resolves.toBeUndefined();
+  });
+
+  it('propagates the error of a failing close', async () => {
+    await expect(closeClient({ close: () => Promise.reject(new Error('EPIPE')) })).rejects.toThrow('EPIPE');
+  });
+});
+
+describe('parseReserveOptions', () => {
+  it('defaults to a non-blocking reserve', () => {
+    expect(parseReserveOptions(undefined)).toEqual({ block: false, timeoutMs: undefined, signal: undefined });
+    expect(parseReserveOptions({})).toEqual({ block: false, timeoutMs: undefined, signal: undefined });
+  });
+
+  it.each([
+    [{ block: 'yes' }, /block must be a boolean/],
+    [{ block: true, timeoutMs: -1 }, /timeoutMs must be a finite number/],
+    [{ block: true, timeoutMs: Number.NaN }, /timeoutMs must be a finite number/],
+    [{ block: true, timeoutMs: Number.POSITIVE_INFINITY }, /timeoutMs must be a finite number/],
+    [{ block: true, signal: {} }, /signal must be an AbortSignal/],
+    [{ timeoutMs: 10 }, /only with block: true/],
+    [{ signal: new AbortController().signal }, /only with block: true/],
+  ])('rejects %o', (options, message) => {
+    expect(() => parseReserveOptions(options as never)).toThrow(message);
+  });
+
+  it('rejects a blocking reserve whose signal already aborted', () => {
+    expect(() => parseReserveOptions({ block: true, signal: AbortSignal.abort('x') })).toThrow(
+      expect.objectContaining({ code: 'ERR_RESERVE_ABORTED' }),
+    );
+  });
+
+  it('checks durations', () => {
+    expect(checkMilliseconds('idleTimeoutMs', 0)).toBe(0);
+    expect(() => checkMilliseconds('idleTimeoutMs', 0, 1)).toThrow(
+      /idleTimeoutMs must be a finite number of milliseconds >= 1/,
+    );
+    expect(() => checkMilliseconds('idleTimeoutMs', '5')).toThrow(/got "5"/);
+  });
+});
+
+describe('Lease', () => {
+  it('tells its owner once, whether released, disposed or discarded', async () => {
+    const settled: [string, boolean, unknown][] = [];
+    const owner = {
+      settle: (client: string, discarded: boolean, reason: unknown) => settled.push([client, discarded, reason]),
+    };
+    const a = new Lease('a', owner);
+    a.release();
+    a.release();
+    a.discard('late');
+    const b = new Lease('b', owner);
+    b.discard('broken');
+    b.release();
+    {
+      using c = new Lease('c', owner);
+      expect(c.client).toBe('c');
+    }
+    {
+      await using d = new Lease('d', owner);
+      expect(d.released).toBe(false);
+    }
+    expect(settled).toEqual([
+      ['a', false, undefined],
+      ['b', true, 'broken'],
+      ['c', false, undefined],
+      ['d', false, undefined],
+    ]);
+    expect(() => a.client).toThrow(expect.objectContaining({ code: 'ERR_LEASE_RELEASED' }));
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { type ParsedReserveOptions, WaitQueue } from '../src/index.js';
+
+const wait = (overrides: Partial<ParsedReserveOptions> = {}): ParsedReserveOptions => ({
+  block: true,
+  timeoutMs: undefined,
+  signal: undefined,
+  ...overrides,
+});
+
+describe('WaitQueue', () => {
+  it('serves waiters in arrival order', async () => {
+    const queue = new WaitQueue<number>();
+    const waiting = [queue.wait(wait()), queue.wait(wait()), queue.wait(wait())];
+    expect(queue.size).toBe(3);
+    for (const n of [1, 2, 3]) expect(queue.serve(n)).toBe(true);
+    expect(await Promise.all(waiting)).toEqual([1, 2, 3]);
+    expect(queue.serve(4)).toBe(false);
+  });
+
+  it('hands a value to the next waiter when the first timed out in the same tick', async () => {
+    const queue = new WaitQueue<string>();
+    const first = queue.wait(wait({ timeoutMs: 5 }));
+    const second = queue.wait(wait());
+    await expect(first).rejects.toMatchObject({ code: 'ERR_RESERVE_TIMEOUT' });
+    expect(queue.serve('client')).toBe(true);
+    await expect(second).resolves.toBe('client');
+    expect(queue.size).toBe(0);
+  });
+
+  it('unlinks an aborted waiter from the middle and keeps the order of the rest', async () => {
+    const queue = new WaitQueue<number>();
+    const controller = new AbortController();
+    const a = queue.wait(wait());
+    const b = queue.wait(wait({ signal: controller.signal }));
+    const c = queue.wait(wait());
+    controller.abort('stop');
+    await expect(b).rejects.toMatchObject({ code: 'ERR_RESERVE_ABORTED', cause: 'stop' });
+    queue.serve(1);
+    queue.serve(2);
+    expect(await Promise.all([a, c])).toEqual([1, 2]);
+  });
+
+  it('rejects at once for an already aborted signal, without queueing', async () => {
+    const queue = new WaitQueue<number>();
+    await expect(queue.wait(wait({ signal: AbortSignal.abort('late') }))).rejects.toMatchObject({
+      code: 'ERR_RESERVE_ABORTED',
+    });
+    expect(queue.size).toBe(0);
+  });
+
+  it('rejects the oldest waiter only with rejectNext, and everyone with rejectAll', async () => {
+    const queue = new WaitQueue<number>();
+    const a = queue.wait(wait());
+    const b = queue.wait(wait());
+    const c = queue.wait(wait({ timeoutMs: 60_000 }));
+    expect(queue.rejectNext(new Error('clone failed'))).toBe(true);
+    await expect(a).rejects.toThrow('clone failed');
+    queue.rejectAll();
+    await expect(b).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+    await expect(c).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+    expect(queue.rejectNext(new Error('nobody'))).toBe(false);
+  });
+
+  it('removes its abort listener and clears its timer once settled', async () => {
+    const queue = new WaitQueue<number>();
+    const controller = new AbortController();
+    let listeners = 0;
+    const { signal } = controller;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    }) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      listeners--;
+      remove(...args);
+    }) as typeof remove;
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const waiting = queue.wait(wait({ signal, timeoutMs: 60_000 }));
+    queue.serve(7);
+    await expect(waiting).resolves.toBe(7);
+    expect(listeners).toBe(0);
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
+  });
+});
