@@ -2,6 +2,10 @@
 // server specs (servers.ts) and asks a Distribution which server owns a key;
 // the algorithms (modula, ketama, weighted ketama, and the hash functions
 // libmemcached uses) live in this folder and match libmemcached exactly.
+import { InvalidOptionError } from '@clonepool/core';
+import { type KeyHash, keyHashes } from './hash.ts';
+import { Ketama } from './ketama.ts';
+import { Modula } from './modula.ts';
 
 /** One server as the distribution sees it. */
 export interface DistributionServer {
@@ -26,12 +30,144 @@ export interface Distribution {
   serverFor(key: Uint8Array): number;
 }
 
+/** Options of {@link createDistribution} beyond the kind. */
+export interface DistributionOptions {
+  /**
+   * The key hash, pylibmc's `hash` behavior. It places keys under every kind,
+   * and on a plain ketama ring it also places the servers' points.
+   *
+   * @default `'default'` (one-at-a-time) for `'modula'` and `'ketama'`; `'md5'` for `'ketama-weighted'`,
+   * which libmemcached's `ketama_weighted` behavior sets.
+   */
+  readonly hash?: KeyHash | undefined;
+  /**
+   * Indexes of servers to leave off a ketama ring, as libmemcached's
+   * auto-eject does while a failed server waits out its retry timeout; their
+   * keys move to the remaining servers and no other key moves. Modula
+   * ignores it, as libmemcached does (keys of an ejected server stay there
+   * and fail).
+   *
+   * @default none
+   */
+  readonly ejected?: ReadonlySet<number> | undefined;
+}
+
+const KINDS: readonly DistributionKind[] = ['modula', 'ketama', 'ketama-weighted'];
+
 /**
  * Makes the distribution of `kind` over `servers`, computed as libmemcached computes it.
  *
- * Placeholder until the distribution algorithms land: serves a single server only.
+ * Each kind matches a pylibmc configuration, so both clients place every key
+ * on the same server when given the same servers in the same order:
+ *
+ * | kind | pylibmc `behaviors` | ring |
+ * | --- | --- | --- |
+ * | `'modula'` | none (the default) | `hash(key) % servers.length` |
+ * | `'ketama'` | `{"ketama": True}` | 100 points per server hashed with `hash`; if any weight is above 1, the weighted ring below (libmemcached switches it on), keys still hashed with `hash` |
+ * | `'ketama-weighted'` | `{"ketama_weighted": True}` | 160 MD5 points per server scaled by its share of the total weight; keys hashed with MD5 |
+ *
+ * A `hash` option matches pylibmc's `hash` behavior. Host names are hashed as
+ * written, so `localhost` and `127.0.0.1` are different servers to ketama,
+ * and port 11211 is left out of the point names as libmemcached does.
+ *
+ * @param servers - The servers, in the order of the client's server list (at least one).
+ * @param kind - The algorithm, by its pylibmc name.
+ * @param options - The key hash, and servers ejected from a ketama ring.
+ * @throws {InvalidOptionError} When a server, the kind or an option is not one the algorithm can take.
+ *
+ * @example
+ * ```ts
+ * import { createDistribution } from '@clonepool/memcached';
+ *
+ * const servers = [
+ *   { host: '10.0.0.1', port: 11211, weight: 1 },
+ *   { host: '10.0.0.2', port: 11211, weight: 1 },
+ *   { host: '10.0.0.3', port: 11211, weight: 1 },
+ * ];
+ * const key = new TextEncoder().encode('foo');
+ * // pylibmc.Client(["10.0.0.1", "10.0.0.2", "10.0.0.3"]).hash("foo") is 0
+ * console.log(createDistribution(servers, 'modula').serverFor(key));
+ * // ... and with behaviors={"ketama": True} it is 2
+ * console.log(createDistribution(servers, 'ketama').serverFor(key));
+ * // → 0
+ * // → 2
+ * ```
  */
-export function createDistribution(servers: readonly DistributionServer[], kind: DistributionKind): Distribution {
-  if (servers.length !== 1) throw new Error(`distribution ${kind} over ${servers.length} servers is being written`);
-  return { serverFor: () => 0 };
+export function createDistribution(
+  servers: readonly DistributionServer[],
+  kind: DistributionKind,
+  options: DistributionOptions = {},
+): Distribution {
+  checkServers(servers);
+  if (!KINDS.includes(kind)) throw new InvalidOptionError('distribution', `one of ${quoteAll(KINDS)}`, kind);
+  const hashName = options.hash ?? (kind === 'ketama-weighted' ? 'md5' : 'default');
+  if (!Object.hasOwn(keyHashes, hashName)) {
+    throw new InvalidOptionError('hash', `one of ${quoteAll(Object.keys(keyHashes))}`, hashName);
+  }
+  const hash = keyHashes[hashName];
+  if (kind === 'modula') return new Modula(servers.length, hash);
+
+  const { ejected } = options;
+  if (ejected !== undefined) {
+    for (const index of ejected) {
+      if (!Number.isInteger(index) || index < 0 || index >= servers.length) {
+        throw new InvalidOptionError('ejected', `indexes of servers (0 to ${servers.length - 1})`, index);
+      }
+    }
+    if (ejected.size >= servers.length) {
+      throw new InvalidOptionError('ejected', 'a set that leaves at least one server on the ring', 'every server');
+    }
+  }
+  // libmemcached weighs a `ketama` ring as soon as one server has a weight
+  // above 1 (server_add in hosts.cc, as pylibmc adds servers after behaviors).
+  const weighted = kind === 'ketama-weighted' || servers.some((server) => server.weight > 1);
+  return new Ketama(servers, { hash, weighted, ejected });
 }
+
+function checkServers(servers: readonly DistributionServer[]): void {
+  if (!Array.isArray(servers) || servers.length === 0) {
+    throw new InvalidOptionError('servers', 'a non-empty array of servers', servers);
+  }
+  // The continuum packs a server's index into 21 bits (ketama.ts).
+  if (servers.length > 2 ** 21) throw new InvalidOptionError('servers', 'at most 2097152 servers', servers.length);
+  servers.forEach((server, i) => {
+    if (typeof server?.host !== 'string' || server.host === '') {
+      throw new InvalidOptionError(`servers[${i}].host`, 'a non-empty string', server?.host);
+    }
+    if (!Number.isInteger(server.port) || server.port < 0 || server.port > 65535) {
+      throw new InvalidOptionError(`servers[${i}].port`, 'an integer from 0 to 65535', server.port);
+    }
+    if (!Number.isInteger(server.weight) || server.weight < 1 || server.weight > 65535) {
+      throw new InvalidOptionError(`servers[${i}].weight`, 'an integer from 1 to 65535', server.weight);
+    }
+  });
+}
+
+function quoteAll(values: readonly string[]): string {
+  return values.map((v) => `'${v}'`).join(', ');
+}
+
+export {
+  type HashFunction,
+  hashCrc,
+  hashFnv1_32,
+  hashFnv1_64,
+  hashFnv1a_32,
+  hashFnv1a_64,
+  hashJenkins,
+  hashMd5,
+  hashMurmur,
+  hashOneAtATime,
+  type KeyHash,
+  keyHashes,
+} from './hash.ts';
+export {
+  DEFAULT_PORT,
+  Ketama,
+  type KetamaOptions,
+  ketamaPointName,
+  ketamaWeightedPoints,
+  POINTS_PER_SERVER,
+  POINTS_PER_SERVER_WEIGHTED,
+} from './ketama.ts';
+export { Modula } from './modula.ts';
