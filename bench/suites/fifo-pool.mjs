@@ -1,0 +1,67 @@
+// ClientPool against the bare floor, generic-pool and tarn: a reserve+release
+// cycle, one caller in a loop and 1,000 callers sharing 10 clients, each case
+// in a fresh process. Prints the figures and the ratios the issue targets.
+// Needs @clonepool/fifo-pool built (pnpm build, or tsc -p packages/fifo-pool/tsconfig.build.json).
+import { printTable, rate, runIsolated } from '../lib/harness.mjs';
+
+const CASES = [
+  ['bare floor', 'fifo-floor.mjs'],
+  ['ClientPool', 'fifo-client-pool.mjs'],
+  ['generic-pool', 'fifo-generic-pool.mjs'],
+  ['tarn', 'fifo-tarn.mjs'],
+];
+const CLIENTS = 10;
+const CALLERS = 1_000;
+
+const results = {};
+for (const [name, file] of CASES) {
+  const url = new URL(`../cases/${file}`, import.meta.url);
+  const single = await runIsolated(url, { shape: 'single', clients: CLIENTS });
+  const contended = await runIsolated(url, { shape: 'contended', clients: CLIENTS, callers: CALLERS });
+  results[name] = { single, contended };
+}
+
+const us = (n) => `${n.toFixed(0)} µs`;
+printTable(
+  CASES.map(([name]) => {
+    const { single, contended } = results[name];
+    return {
+      case: name,
+      'one caller (cycles/s)': rate(single.opsPerSec),
+      'bytes/cycle': single.bytesPerCycle.toFixed(0),
+      [`${CALLERS} callers / ${CLIENTS} clients (cycles/s)`]: rate(contended.opsPerSec),
+      'p50 wait': us(contended.p50WaitUs),
+      'p99 wait': us(contended.p99WaitUs),
+      'max wait': us(contended.maxWaitUs),
+    };
+  }),
+);
+
+const pool = results.ClientPool;
+const ratio = (a, b) => a / b;
+const targets = [
+  ['one caller vs bare floor', ratio(pool.single.opsPerSec, results['bare floor'].single.opsPerSec), '≥ 0.5×', 0.5],
+  ['one caller vs generic-pool', ratio(pool.single.opsPerSec, results['generic-pool'].single.opsPerSec), '≥ 2×', 2],
+  ['one caller vs tarn', ratio(pool.single.opsPerSec, results.tarn.single.opsPerSec), '≥ 5×', 5],
+  [
+    'contended vs generic-pool',
+    ratio(pool.contended.opsPerSec, results['generic-pool'].contended.opsPerSec),
+    '≥ 2×',
+    2,
+  ],
+];
+console.log('');
+printTable([
+  ...targets.map(([what, value, target, min]) => ({
+    target: what,
+    measured: `${value.toFixed(2)}×`,
+    wanted: target,
+    met: value >= min ? 'yes' : 'NO',
+  })),
+  {
+    target: 'contended p99 wait vs generic-pool',
+    measured: `${us(pool.contended.p99WaitUs)} vs ${us(results['generic-pool'].contended.p99WaitUs)}`,
+    wanted: 'no worse',
+    met: pool.contended.p99WaitUs <= results['generic-pool'].contended.p99WaitUs ? 'yes' : 'NO',
+  },
+]);
