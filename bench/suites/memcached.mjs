@@ -1,0 +1,451 @@
+// The memcached driver against its Node peers and a raw-socket ceiling, all in
+// one run against memcached servers this suite starts: one fresh process per
+// (client × shape), a table per shape with absolute figures and ratios, and
+// the targets of issues 5 and 6 checked as ratios measured in this same run.
+// Results also go to bench/results/memcached.json. See bench/README.md.
+import { readdirSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { printTable, rate, runIsolated } from '../lib/harness.mjs';
+import {
+  benchKeys,
+  getCounters,
+  seedBenchData,
+  startMemcached,
+  startMemcachedServers,
+} from '../lib/memcached-server.mjs';
+
+const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
+const WARMUP_MS = env('BENCH_WARMUP_MS', 2_000);
+const DURATION_MS = env('BENCH_DURATION_MS', 4_000);
+const KEY_COUNT = 1_000;
+const SMALL = 100;
+const LARGE = 10 * 1024;
+const IN_FLIGHT = 200;
+const MULTI_KEYS = 100;
+const MULTI_IN_FLIGHT = 10;
+const RING_SERVERS = 3;
+const MEMORY_OPS = env('BENCH_MEMORY_OPS', 1_000_000);
+/** Heap growth (after a full GC) over the memory run that still counts as flat. */
+const FLAT_HEAP_BYTES = 1024 * 1024;
+/** RSS growth over the second half of the memory run that still counts as flat. */
+const FLAT_RSS_BYTES = 8 * 1024 * 1024;
+
+const OURS = 'clonepool';
+const PEERS = ['memjs', 'memcached', 'memcache-client'];
+const ALL = ['raw', OURS, ...PEERS];
+const caseFile = (client) => new URL(`../cases/memcached-${client}.mjs`, import.meta.url);
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+
+// Our client runs from its build; a stale build would measure old code.
+function newestMtime(dir) {
+  let latest = 0;
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      latest = Math.max(latest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+    }
+  } catch {
+    return 0;
+  }
+  return latest;
+}
+
+async function ourClientStatus(servers) {
+  let Client;
+  try {
+    ({ Client } = await import('@clonepool/memcached'));
+  } catch (error) {
+    return `not importable (${error.code ?? error.message}); build packages/memcached-driver first`;
+  }
+  if (typeof Client !== 'function') return 'the package does not export Client yet';
+  try {
+    const client = new Client(servers.length === 1 ? servers[0] : servers);
+    try {
+      const key = benchKeys(SMALL, 1)[0];
+      const value = await client.get(key);
+      if (value == null || value.length !== SMALL) return `get(${key}) returned ${String(value)?.slice(0, 40)}`;
+    } finally {
+      await client.close();
+    }
+  } catch (error) {
+    return `${error.name}: ${error.message}`;
+  }
+  return null;
+}
+
+const started = new Date();
+const driverRoot = fileURLToPath(new URL('../../packages/memcached-driver/', import.meta.url));
+const distMtime = newestMtime(`${driverRoot}dist`);
+if (distMtime && newestMtime(`${driverRoot}src`) > distMtime) {
+  console.log('> warning: packages/memcached-driver/src is newer than its dist/; the bench runs dist/ (rebuild it).\n');
+}
+
+const main = await startMemcached();
+const ring = await startMemcachedServers(RING_SERVERS, { memoryMb: 64 });
+await seedBenchData(main.address, { sizes: [SMALL, LARGE], count: KEY_COUNT });
+// Every ring server holds every key, so whichever server a client's hashing picks, the key is there.
+for (const server of ring) await seedBenchData(server.address, { sizes: [SMALL], count: KEY_COUNT });
+
+const ringAddresses = ring.map((s) => s.address);
+const oursSingle = await ourClientStatus([main.address]);
+const oursRing = oursSingle ?? (await ourClientStatus(ringAddresses));
+if (oursSingle) console.log(`> ${OURS} is not measurable yet: ${oursSingle}\n`);
+else if (oursRing) console.log(`> ${OURS} over ${RING_SERVERS} servers is not measurable yet: ${oursRing}\n`);
+
+const base = { keyCount: KEY_COUNT, warmupMs: WARMUP_MS, durationMs: DURATION_MS };
+const shapes = [
+  {
+    id: 'get-100B-c200',
+    title: `get of 100-byte values, ${IN_FLIGHT} in flight`,
+    clients: ALL,
+    args: { shape: 'get', size: SMALL, concurrency: IN_FLIGHT },
+  },
+  {
+    id: 'get-10KiB-c200',
+    title: `get of 10 KiB values, ${IN_FLIGHT} in flight`,
+    clients: ALL,
+    args: { shape: 'get', size: LARGE, concurrency: IN_FLIGHT },
+  },
+  {
+    id: 'multi-100-c1',
+    title: `multi-get of ${MULTI_KEYS} keys (100 B), 1 caller`,
+    clients: ALL,
+    args: { shape: 'multi', size: SMALL, multiKeys: MULTI_KEYS, concurrency: 1 },
+  },
+  {
+    id: `multi-100-c${MULTI_IN_FLIGHT}`,
+    title: `multi-get of ${MULTI_KEYS} keys (100 B), ${MULTI_IN_FLIGHT} in flight`,
+    clients: ALL,
+    args: { shape: 'multi', size: SMALL, multiKeys: MULTI_KEYS, concurrency: MULTI_IN_FLIGHT },
+  },
+  {
+    id: 'latency-100B',
+    title: 'one-at-a-time get of 100-byte values (latency)',
+    clients: ALL,
+    args: { shape: 'latency', size: SMALL },
+  },
+  {
+    id: `multi-100-${RING_SERVERS}servers-c${MULTI_IN_FLIGHT}`,
+    title: `multi-get of ${MULTI_KEYS} keys spread over ${RING_SERVERS} servers, ${MULTI_IN_FLIGHT} in flight`,
+    clients: [OURS, 'memcached'],
+    ring: true,
+    args: { shape: 'multi', size: SMALL, multiKeys: MULTI_KEYS, concurrency: MULTI_IN_FLIGHT },
+  },
+  {
+    id: 'memory-1M',
+    title: `memory of ${OURS} over ${rate(MEMORY_OPS)} gets (100 B, ${IN_FLIGHT} in flight)`,
+    clients: [OURS],
+    args: { shape: 'memory', size: SMALL, concurrency: IN_FLIGHT, warmupOps: 200_000, totalOps: MEMORY_OPS },
+  },
+];
+
+/** Runs one case; resolves to its result, or to `{ failed }` with the reason. */
+async function runCase(shape, client) {
+  if (client === OURS && (oursSingle || (shape.ring && oursRing)))
+    return { failed: `not measurable: ${oursSingle ?? oursRing}` };
+  const servers = shape.ring ? ringAddresses : [main.address];
+  const args = { ...base, ...shape.args, servers };
+  const before = await getCounters(servers);
+  try {
+    const result = await runIsolated(caseFile(client), args, { timeoutMs: 180_000 });
+    const after = await getCounters(servers);
+    // The servers' own account: a case may not have caused a single miss.
+    result.serverHits = after.hits - before.hits;
+    result.serverMisses = after.misses - before.misses;
+    result.serverHitsPerServer = after.perServer.map((s, i) => s.hits - before.perServer[i].hits);
+    if (result.serverMisses > 0) return { ...result, failed: `the server counted ${result.serverMisses} misses` };
+    const expected = result.totalOps * (args.multiKeys ?? 1);
+    if (result.serverHits !== expected) {
+      return { ...result, failed: `the server counted ${result.serverHits} hits for ${expected} values received` };
+    }
+    return result;
+  } catch (error) {
+    return { failed: `${error.message} (its stderr is above)` };
+  }
+}
+
+const results = {};
+const loadBefore = os.loadavg();
+try {
+  for (const shape of shapes) {
+    if (only && !only.test(shape.id)) continue;
+    results[shape.id] = {};
+    for (const client of shape.clients) {
+      process.stderr.write(`  ${shape.id} ${client}…\n`);
+      results[shape.id][client] = await runCase(shape, client);
+    }
+  }
+} finally {
+  await main.stop();
+  for (const server of ring) await server.stop();
+}
+const loadAfter = os.loadavg();
+
+// ---- tables ----
+
+const fixed = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const times = (n) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
+const ok = (r) => r && !r.failed;
+const measured = (shapeId, client) => (ok(results[shapeId]?.[client]) ? results[shapeId][client] : undefined);
+
+/** The best peer's result in a shape, by `score` (higher is better). */
+function bestPeer(shapeId, score) {
+  let best;
+  for (const peer of PEERS) {
+    const r = measured(shapeId, peer);
+    if (r && (!best || score(r) > score(best.result))) best = { peer, result: r };
+  }
+  return best;
+}
+
+function throughputTable(shape) {
+  const rows = [];
+  const ours = measured(shape.id, OURS);
+  const raw = measured(shape.id, 'raw');
+  const multi = shape.args.shape === 'multi';
+  for (const client of shape.clients) {
+    const r = results[shape.id][client];
+    if (!ok(r)) {
+      rows.push({ client, [multi ? 'calls/s' : 'ops/s']: `FAILED: ${r.failed}` });
+      continue;
+    }
+    const row = { client, [multi ? 'calls/s' : 'ops/s']: rate(r.opsPerSec) };
+    if (multi) row['keys/s'] = rate(r.keysPerSec);
+    row['CPU µs/call'] = fixed(r.cpuUsPerOp, 2);
+    row['client CPU'] = `${Math.round(r.cpuUtilisation * 100)}%`;
+    if (raw) row['÷ raw'] = times(r.opsPerSec / raw.opsPerSec);
+    row['ours ÷ this'] = ours ? times(ours.opsPerSec / r.opsPerSec) : '–';
+    if (shape.ring) row['hits per server'] = r.serverHitsPerServer.join(' / ');
+    rows.push(row);
+  }
+  printTable(normalise(rows));
+  if (ours) {
+    const memjs = measured(shape.id, 'memjs');
+    const best = bestPeer(shape.id, (r) => r.opsPerSec);
+    const parts = [];
+    if (raw && shape.clients.includes('raw')) parts.push(`vs raw ceiling ${times(ours.opsPerSec / raw.opsPerSec)}`);
+    if (memjs) parts.push(`vs memjs ${times(ours.opsPerSec / memjs.opsPerSec)}`);
+    if (best) parts.push(`vs best Node peer (${best.peer}) ${times(ours.opsPerSec / best.result.opsPerSec)}`);
+    console.log(`\nours: ${parts.join(', ')}`);
+  }
+}
+
+function latencyTable(shape) {
+  const rows = [];
+  const ours = measured(shape.id, OURS);
+  for (const client of shape.clients) {
+    const r = results[shape.id][client];
+    if (!ok(r)) {
+      rows.push({ client, 'p50 µs': `FAILED: ${r.failed}` });
+      continue;
+    }
+    rows.push({
+      client,
+      'p50 µs': fixed(r.p50Us),
+      'p90 µs': fixed(r.p90Us),
+      'p99 µs': fixed(r.p99Us),
+      'mean µs': fixed(r.meanUs),
+      'CPU µs/get': fixed(r.cpuUsPerOp, 2),
+      'ours p50 ÷ this': ours ? times(ours.p50Us / r.p50Us) : '–',
+      'ours p99 ÷ this': ours ? times(ours.p99Us / r.p99Us) : '–',
+    });
+  }
+  printTable(normalise(rows));
+}
+
+function memoryTable(shape) {
+  const r = results[shape.id][OURS];
+  if (!ok(r)) {
+    console.log(`${OURS}: FAILED: ${r.failed}`);
+    return;
+  }
+  const mib = (n) => (n / 1024 / 1024).toFixed(1);
+  printTable(
+    r.points.map((p) => ({
+      'gets after warm-up': rate(p.ops),
+      'RSS MiB': mib(p.rss),
+      'heapUsed MiB': mib(p.heapUsed),
+      'external MiB': mib(p.external),
+      'arrayBuffers MiB': mib(p.arrayBuffers),
+    })),
+  );
+  console.log(`\n${rate(r.opsPerSec)} gets/s during the run (full GC at each sample)`);
+}
+
+// printTable takes its columns from the first row; failed rows have fewer.
+function normalise(rows) {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return rows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k] ?? ''])));
+}
+
+for (const shape of shapes) {
+  if (!results[shape.id]) continue;
+  console.log(`\n### ${shape.title}\n`);
+  if (shape.args.shape === 'latency') latencyTable(shape);
+  else if (shape.args.shape === 'memory') memoryTable(shape);
+  else throughputTable(shape);
+}
+
+// ---- targets (issues 5 and 6) ----
+
+const targets = [];
+function target(name, compute) {
+  let outcome;
+  try {
+    outcome = compute();
+  } catch (error) {
+    outcome = { status: 'NOT MEASURED', detail: error.message };
+  }
+  targets.push({ target: name, ...outcome });
+}
+function need(shapeId, client) {
+  if (!results[shapeId]) throw new Error(`${shapeId} was not run`);
+  const r = results[shapeId][client];
+  if (!ok(r)) throw new Error(`${client}: ${r?.failed ?? 'no result'}`);
+  return r;
+}
+const ratioTarget = (ratio, min, detail) => ({
+  status: ratio >= min ? 'PASS' : 'MISS',
+  measured: times(ratio),
+  detail,
+});
+function needBestPeer(shapeId, score) {
+  const best = bestPeer(shapeId, score);
+  if (!best) throw new Error(`no peer measured in ${shapeId}`);
+  for (const peer of PEERS) need(shapeId, peer);
+  return best;
+}
+
+target('100 B gets, 200 in flight: ≥ 0.90× raw ceiling', () => {
+  const ours = need('get-100B-c200', OURS);
+  const raw = need('get-100B-c200', 'raw');
+  return ratioTarget(ours.opsPerSec / raw.opsPerSec, 0.9, `${rate(ours.opsPerSec)} vs ${rate(raw.opsPerSec)} ops/s`);
+});
+target('100 B gets, 200 in flight: ≥ 1.15× memjs', () => {
+  const ours = need('get-100B-c200', OURS);
+  const memjs = need('get-100B-c200', 'memjs');
+  return ratioTarget(
+    ours.opsPerSec / memjs.opsPerSec,
+    1.15,
+    `${rate(ours.opsPerSec)} vs ${rate(memjs.opsPerSec)} ops/s`,
+  );
+});
+target('10 KiB gets, 200 in flight: ≥ 1.30× memjs', () => {
+  const ours = need('get-10KiB-c200', OURS);
+  const memjs = need('get-10KiB-c200', 'memjs');
+  return ratioTarget(
+    ours.opsPerSec / memjs.opsPerSec,
+    1.3,
+    `${rate(ours.opsPerSec)} vs ${rate(memjs.opsPerSec)} ops/s`,
+  );
+});
+for (const id of ['multi-100-c1', `multi-100-c${MULTI_IN_FLIGHT}`]) {
+  target(`multi-get of 100 keys (${id.split('-').pop()}): ≥ 2.5× best Node peer`, () => {
+    const ours = need(id, OURS);
+    const best = needBestPeer(id, (r) => r.opsPerSec);
+    return ratioTarget(
+      ours.opsPerSec / best.result.opsPerSec,
+      2.5,
+      `${rate(ours.opsPerSec)} vs ${best.peer} ${rate(best.result.opsPerSec)} calls/s`,
+    );
+  });
+}
+for (const p of ['p50', 'p99']) {
+  target(`one-at-a-time get ${p}: no worse than any peer`, () => {
+    const key = `${p}Us`;
+    const ours = need('latency-100B', OURS);
+    const best = needBestPeer('latency-100B', (r) => -r[key]);
+    return {
+      status: ours[key] <= best.result[key] ? 'PASS' : 'MISS',
+      measured: `${fixed(ours[key])} µs`,
+      detail: `best peer ${best.peer} ${fixed(best.result[key])} µs (ours ÷ it ${times(ours[key] / best.result[key])})`,
+    };
+  });
+}
+target('client CPU µs per 100 B get (200 in flight): lowest of all clients', () => {
+  const ours = need('get-100B-c200', OURS);
+  const best = needBestPeer('get-100B-c200', (r) => -r.cpuUsPerOp);
+  return {
+    status: ours.cpuUsPerOp <= best.result.cpuUsPerOp ? 'PASS' : 'MISS',
+    measured: `${fixed(ours.cpuUsPerOp, 2)} µs`,
+    detail: `lowest peer ${best.peer} ${fixed(best.result.cpuUsPerOp, 2)} µs (ours ÷ it ${times(ours.cpuUsPerOp / best.result.cpuUsPerOp)})`,
+  };
+});
+target(`RSS and heap flat over ${rate(MEMORY_OPS)} gets after warm-up`, () => {
+  const r = need('memory-1M', OURS);
+  const first = r.points[0];
+  const mid = r.points[Math.floor(r.points.length / 2)];
+  const last = r.points.at(-1);
+  const heapGrowth = last.heapUsed - first.heapUsed;
+  const rssGrowth = last.rss - mid.rss;
+  const mib = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return {
+    status: heapGrowth < FLAT_HEAP_BYTES && rssGrowth < FLAT_RSS_BYTES ? 'PASS' : 'MISS',
+    measured: `heap ${heapGrowth >= 0 ? '+' : ''}${mib(heapGrowth)}, RSS (2nd half) ${rssGrowth >= 0 ? '+' : ''}${mib(rssGrowth)}`,
+    detail: `flat = heap growth < ${mib(FLAT_HEAP_BYTES)} and RSS growth over the 2nd half < ${mib(FLAT_RSS_BYTES)}; RSS ${mib(first.rss)} → ${mib(last.rss)}`,
+  };
+});
+target(`multi-get of 100 keys over ${RING_SERVERS} servers: ≥ 2.5× memcached (3rd-Eden)`, () => {
+  const id = `multi-100-${RING_SERVERS}servers-c${MULTI_IN_FLIGHT}`;
+  const ours = need(id, OURS);
+  const peer = need(id, 'memcached');
+  return ratioTarget(
+    ours.opsPerSec / peer.opsPerSec,
+    2.5,
+    `${rate(ours.opsPerSec)} vs ${rate(peer.opsPerSec)} calls/s`,
+  );
+});
+
+console.log('\n### Targets (issues 5 and 6), as ratios measured in this run\n');
+printTable(
+  normalise(targets.map((t) => ({ status: t.status, target: t.target, measured: t.measured, detail: t.detail }))),
+);
+console.log(
+  `\n${os.cpus().length} cores shared by client and server; load average ${loadBefore.map((n) => n.toFixed(2)).join(' ')} before, ` +
+    `${loadAfter.map((n) => n.toFixed(2)).join(' ')} after; warm-up ${WARMUP_MS} ms, measured ${DURATION_MS} ms per case.`,
+);
+
+const resultsDir = new URL('../results/', import.meta.url);
+await mkdir(resultsDir, { recursive: true });
+await writeFile(
+  new URL('memcached.json', resultsDir),
+  `${JSON.stringify(
+    {
+      started: started.toISOString(),
+      finished: new Date().toISOString(),
+      node: process.version,
+      memcached: await memcachedVersion(),
+      cpus: os.cpus().length,
+      loadAverage: { before: loadBefore, after: loadAfter },
+      settings: {
+        warmupMs: WARMUP_MS,
+        durationMs: DURATION_MS,
+        keyCount: KEY_COUNT,
+        memoryOps: MEMORY_OPS,
+        only: process.env.BENCH_ONLY ?? null,
+      },
+      targets,
+      results,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`\nresults written to ${fileURLToPath(new URL('memcached.json', resultsDir))}`);
+if (
+  targets.some((t) => t.status === 'MISS') ||
+  Object.values(results).some((s) => Object.values(s).some((r) => !ok(r)))
+) {
+  process.exitCode = 1;
+}
+
+async function memcachedVersion() {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    return execFileSync(process.env.MEMCACHED_BIN ?? '/usr/bin/memcached', ['-V'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
