@@ -6,5 +6,7 @@ export default defineProject({
   test: {
     name: '@clonepool/mapped-pool',
     include: ['test/**/*.test.ts'],
+    // reclamation.test.ts forces collections with global.gc().
+    execArgv: ['--expose-gc'],
   },
 });

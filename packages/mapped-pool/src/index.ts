@@ -1,0 +1,3 @@
+export { channels, type DropReason } from './diagnostics.js';
+export { type ContextRunner, contextMiddleware, type WithContextOptions, withContext } from './http.js';
+export { MappedPool, type MappedPoolOptions, type MappedPoolStats } from './mapped-pool.js';
