@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { ClientPool } from '../src/index.js';
+import { SyncClient, settled, sleep } from './helpers.js';
+
+describe('close', () => {
+  it('waits for leases still out, then closes their clients', async () => {
+    const master = new SyncClient();
+    const pool = new ClientPool(master, 2);
+    const lease = await pool.reserve();
+    const closing = pool.close();
+    expect(pool.isClosed).toBe(true);
+    expect(await settled(closing)).toBe(false);
+    expect(master.clones.map((c) => c.closeCount)).toEqual([0, 1]);
+    lease.release();
+    await closing;
+    expect(master.clones.map((c) => c.closeCount)).toEqual([1, 1]);
+  });
+
+  it('closes clients still lent once graceMs has passed, and ignores their later release', async () => {
+    const master = new SyncClient();
+    const pool = new ClientPool(master, 2);
+    const lease = await pool.reserve();
+    const started = performance.now();
+    await pool.close({ graceMs: 30 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
+    expect(master.clones.map((c) => c.closeCount)).toEqual([1, 1]);
+    expect(pool.stats()).toMatchObject({ size: 0, reserved: 0, available: 0 });
+    lease.release();
+    lease.discard();
+    expect(master.clones.map((c) => c.closeCount)).toEqual([1, 1]);
+    expect(pool.stats()).toMatchObject({ size: 0, reserved: 0 });
+  });
+
+  it('resolves before the grace period ends when the last lease comes back', async () => {
+    const pool = new ClientPool(new SyncClient(), 1);
+    const lease = await pool.reserve();
+    setTimeout(() => lease.release(), 5);
+    const started = performance.now();
+    await pool.close({ graceMs: 10_000 });
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('returns the same promise to every caller, and rejects reserves after it', async () => {
+    const pool = new ClientPool(new SyncClient(), 1);
+    const first = pool.close();
+    expect(pool.close()).toBe(first);
+    await first;
+    await expect(pool.reserve()).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+    await expect(pool.use(() => 1, { block: true })).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+  });
+
+  it('closes at the end of an await using block', async () => {
+    const master = new SyncClient();
+    {
+      await using pool = new ClientPool(master, 2);
+      await pool.use(() => {});
+    }
+    expect(master.clones.map((c) => c.closeCount)).toEqual([1, 1]);
+  });
+
+  it('closes every client even when one fails to close, then rejects with an AggregateError', async () => {
+    let closes = 0;
+    const failing = {
+      clone: () => ({
+        close: () => {
+          closes++;
+          if (closes === 1) throw new Error('socket already gone');
+        },
+      }),
+    };
+    const pool = new ClientPool(failing, 3);
+    await expect(pool.close()).rejects.toBeInstanceOf(AggregateError);
+    expect(closes).toBe(3);
+  });
+
+  it('rejects invalid close options', async () => {
+    const pool = new ClientPool(new SyncClient(), 1);
+    await expect(pool.close({ graceMs: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(pool.close({ gracems: 5 } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    expect(pool.isClosed).toBe(false);
+    await pool.close();
+  });
+
+  it('leaves no timer behind: a grace timer is cleared when leases come back early', async () => {
+    const timeouts = () => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+    const pool = new ClientPool(new SyncClient(), 1);
+    const lease = await pool.reserve();
+    const before = timeouts();
+    const closing = pool.close({ graceMs: 60_000 });
+    expect(timeouts()).toBe(before + 1);
+    lease.release();
+    await closing;
+    expect(timeouts()).toBe(before);
+  });
+});
