@@ -5,7 +5,16 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createDistribution, type DistributionKind, type KeyHash, keyHashes } from '../src/distribution/index.ts';
-import { hasPylibmc, PYTHON, parseSpec, VECTORS_SCRIPT } from './helpers/pylibmc.ts';
+import {
+  askPylibmc,
+  BEHAVIORS,
+  freePort,
+  hasPylibmc,
+  hex,
+  PYTHON,
+  parseSpec,
+  VECTORS_SCRIPT,
+} from './helpers/pylibmc.ts';
 
 interface Placement {
   name: string;
@@ -74,6 +83,35 @@ describe(`placement matches pylibmc ${vectors.pylibmc}'s Client.hash (memcached_
     const placed = keys.map((k) => other.serverFor(k));
     expect(mismatches(placement.servers_for, placed).length).toBeGreaterThan(keys.length / 10);
   });
+});
+
+describe.runIf(hasPylibmc)('ejected servers leave the ring as libmemcached auto-eject takes them off', () => {
+  const CASES = [
+    { kind: 'ketama', weights: [1, 1, 1] },
+    { kind: 'ketama', weights: [1, 3, 2] },
+    { kind: 'ketama-weighted', weights: [2, 5, 1, 1] },
+  ] as const;
+  for (const { kind, weights } of CASES) {
+    it(`moves exactly the keys libmemcached moves: ${kind}, weights ${weights.join('/')}, server 1 refusing`, async () => {
+      // Ports nobody listens on, so libmemcached's connect is refused at once.
+      const ports = await Promise.all(weights.map(() => freePort()));
+      const specs = weights.map((w, i) => `127.0.0.1:${ports[i]}${w === 1 ? '' : `:${w}`}`);
+      const sample = keys.filter((k) => k.every((b) => b > 0x20 && b < 0x7f) && k.length > 0);
+      const { before, after } = await askPylibmc<{ before: number[]; after: number[] }>({
+        op: 'eject',
+        servers: specs,
+        behaviors: BEHAVIORS[kind],
+        keys: sample.map(hex),
+        server: 1,
+      });
+      const list = specs.map(parseSpec);
+      const ring = createDistribution(list, kind);
+      const ejected = createDistribution(list, kind, { ejected: new Set([1]) });
+      expect(sample.map((k) => ring.serverFor(k))).toEqual(before);
+      expect(after).not.toContain(1);
+      expect(sample.map((k) => ejected.serverFor(k))).toEqual(after);
+    });
+  }
 });
 
 describe.runIf(hasPylibmc)('the committed vectors are what libmemcached computes on this machine', () => {

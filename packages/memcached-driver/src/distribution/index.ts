@@ -42,10 +42,12 @@ export interface DistributionOptions {
   readonly hash?: KeyHash | undefined;
   /**
    * Indexes of servers to leave off a ketama ring, as libmemcached's
-   * auto-eject does while a failed server waits out its retry timeout; their
-   * keys move to the remaining servers and no other key moves. Modula
-   * ignores it, as libmemcached does (keys of an ejected server stay there
-   * and fail).
+   * auto-eject does while a failed server waits out its retry timeout: the
+   * ring is rebuilt over the remaining servers (a weighted ring re-shares
+   * its points among them), so the ejected servers' keys move and no other
+   * key does. Modula ignores it, as libmemcached does: keys of an ejected
+   * server stay there and fail. Checked against pylibmc with
+   * `auto_eject: 1, failure_limit: 1` and a server refusing connections.
    *
    * @default none
    */

@@ -15,6 +15,10 @@ Requests:
       -> {"failed": [hex, ...]}: pylibmc sets every key (value b"v") on the real servers
   {"op": "get", "servers": [...], "behaviors": {...}, "keys": [hex, ...]}
       -> {"missing": [hex, ...]}: pylibmc get_multi of every key
+  {"op": "eject", "servers": [...], "behaviors": {...}, "keys": [hex, ...], "server": i}
+      -> {"before": [index, ...], "after": [index, ...]}: placements before and
+         after libmemcached's auto-eject (auto_eject=1, failure_limit=1) took
+         server i, which must refuse connections, off the ring
   {"op": "info"} -> {"pylibmc": version, "libmemcached": version, "behaviors": {...}}
 """
 import ctypes
@@ -64,6 +68,20 @@ def main():
         for i in range(0, len(wanted), 500):
             found.update(c.get_multi(wanted[i:i + 500]))
         answer = {"missing": [k.hex() for k in wanted if k not in found]}
+    elif op == "eject":
+        behaviors = dict(request.get("behaviors") or {}, auto_eject=1, failure_limit=1, retry_timeout=600)
+        c = pylibmc.Client(request["servers"], behaviors=behaviors)
+        wanted = keys(request)
+        before = [c.hash(k) for k in wanted]
+        victims = [k for k, s in zip(wanted, before) if s == request["server"]]
+        for k in victims[:10]:
+            try:
+                c.get(k)
+            except pylibmc.ServerDead:
+                break
+            except pylibmc.Error:
+                pass
+        answer = {"before": before, "after": [c.hash(k) for k in wanted]}
     elif op == "info":
         c = pylibmc.Client(["127.0.0.1:1", "127.0.0.1:2"])
         answer = {"pylibmc": pylibmc.__version__, "libmemcached": pylibmc.libmemcached_version,
