@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClientPool } from '../src/index.js';
-import { SyncClient, settled, sleep } from './helpers.js';
+import { SyncClient, settled } from './helpers.js';
 
 describe('close', () => {
   it('waits for leases still out, then closes their clients', async () => {

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ClientPool } from '../src/index.js';
+import { SyncClient } from './helpers.js';
+
+const invalid = expect.objectContaining({ code: 'ERR_INVALID_OPTION' });
+
+describe('options', () => {
+  it('rejects unknown option names, naming them', () => {
+    expect(() => new ClientPool(new SyncClient(), 1, { leakDetectionMS: 10 } as never)).toThrow(/leakDetectionMS/);
+    expect(() => new ClientPool(new SyncClient(), 1, { leakDetectionMS: 10 } as never)).toThrow(invalid);
+  });
+
+  it('rejects options of the wrong type', () => {
+    expect(() => new ClientPool(new SyncClient(), 1, { validate: true } as never)).toThrow(invalid);
+    expect(() => new ClientPool(new SyncClient(), 1, { leakDetectionMs: 0 })).toThrow(invalid);
+    expect(() => new ClientPool(new SyncClient(), 1, { leakDetectionMs: Number.POSITIVE_INFINITY })).toThrow(invalid);
+    expect(() => new ClientPool(new SyncClient(), 1, null as never)).toThrow(invalid);
+    expect(() => new ClientPool({} as never, 1)).toThrow(invalid);
+  });
+
+  it('rejects invalid reserve options without lending anything', async () => {
+    const pool = new ClientPool(new SyncClient(), 1);
+    await expect(pool.reserve({ block: 'yes' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(pool.reserve({ signal: new AbortController().signal })).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+    });
+    expect(pool.stats()).toMatchObject({ reserved: 0, available: 1, reserves: 0 });
+    await pool.close();
+  });
+});
