@@ -6,11 +6,13 @@ import {
   InvalidOptionError,
   Lease,
   type LeaseOwner,
+  type ParsedReserveOptions,
   type Pool,
   PoolClosedError,
   PoolExhaustedError,
   type PoolStats,
   parseReserveOptions,
+  ReserveAbortedError,
   type ReserveOptions,
   useClient,
   WaitQueue,
@@ -70,6 +72,9 @@ export interface MappedPoolStats extends PoolStats {
 /** Marks a context that is not the holder of a primitive `key` value. */
 const NO_KEY: unique symbol = Symbol('no key');
 
+/** The abort reason that tells a waiting reserve a sibling in its context mapped a client. */
+const SIBLING_MAPPED: unique symbol = Symbol('a sibling reserve mapped the context');
+
 /** How many sweeps of the idle timer fit in one `idleTimeoutMs`: a client closes at most a quarter late. */
 const SWEEPS_PER_TIMEOUT = 4;
 
@@ -82,6 +87,8 @@ const SWEEPS_PER_TIMEOUT = 4;
  */
 class Context<C> {
   mapping: Mapping<C> | undefined = undefined;
+  /** Aborted when the context gets a client, to take its other waiting reserves out of the queue. */
+  siblings: AbortController | undefined = undefined;
   inScope: boolean;
   readonly key: unknown;
 
@@ -361,31 +368,38 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
 
   async #reserveSlow(context: Context<C>, options: ReserveOptions | undefined): Promise<Lease<C>> {
     const parsed = parseReserveOptions(options);
-    if (this.#closed) throw new PoolClosedError();
-    let mapping = live(context);
-    if (mapping === undefined) {
-      // Invariant: #slots < #maxClients only when nobody waits, since a freed
-      // slot goes straight to the oldest waiter; so taking one here is fair.
-      if (this.#slots < this.#maxClients) {
-        this.#slots++;
-      } else if (!parsed.block) {
-        throw new PoolExhaustedError(this.#maxClients);
-      } else {
-        await this.#waiters.wait(parsed);
-        // We now hold a slot. A sibling reserve in this context may have mapped
-        // a client while we waited (and a primitive key's holder may have been
-        // replaced): share that client and pass the slot on.
-        if (this.#closed) throw new PoolClosedError();
-        context = this.#resolve(context);
-        mapping = live(context);
-        if (mapping !== undefined) this.#freeSlot();
+    for (;;) {
+      if (this.#closed) throw new PoolClosedError();
+      context = this.#resolve(context);
+      let mapping = live(context);
+      if (mapping === undefined) {
+        // Invariant: #slots < #maxClients only when nobody waits, since a freed
+        // slot goes straight to the oldest waiter; so taking one here is fair.
+        if (this.#slots < this.#maxClients) {
+          this.#slots++;
+        } else if (!parsed.block) {
+          throw new PoolExhaustedError(this.#maxClients);
+        } else {
+          const granted = await this.#waitForSlot(context, parsed);
+          if (this.#closed) throw new PoolClosedError();
+          // A sibling reserve of this context mapped a client while we waited: share it.
+          if (!granted) continue;
+          // Two siblings may both have been handed a slot before either ran: the second passes its slot on.
+          context = this.#resolve(context);
+          if (live(context) !== undefined) {
+            this.#freeSlot();
+            continue;
+          }
+        }
+        mapping = this.#map(context);
       }
-      mapping ??= this.#map(context);
-    }
-    if (mapping.client === undefined) {
-      // Clone in flight: wait for it with the other reserves of this context.
-      // Counting the hold first keeps a drop meanwhile from closing the clone under us.
+      // Counting the hold before any await keeps a drop meanwhile from closing the clone under us.
       mapping.holds++;
+      if (mapping.client !== undefined) {
+        this.#reserved++;
+        return new Lease(mapping.client, mapping);
+      }
+      // Clone in flight: wait for it with the other reserves of this context.
       try {
         await mapping.cloning;
       } catch (error) {
@@ -401,15 +415,35 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
       this.#reserved++;
       return new Lease(mapping.clone as C, mapping);
     }
-    mapping.holds++;
-    this.#reserved++;
-    return new Lease(mapping.client, mapping);
+  }
+
+  /**
+   * Waits in the pool's queue for a slot of capacity. Resolves true holding a
+   * slot, or false without one when a sibling reserve of the same context
+   * mapped a client first: the context's `siblings` signal then takes every
+   * other waiter of the context out of the queue, so none of them holds a
+   * place (or later a slot) that its context no longer needs.
+   */
+  async #waitForSlot(context: Context<C>, parsed: ParsedReserveOptions): Promise<boolean> {
+    const siblings = (context.siblings ??= new AbortController());
+    const signal = parsed.signal === undefined ? siblings.signal : AbortSignal.any([parsed.signal, siblings.signal]);
+    try {
+      await this.#waiters.wait({ block: true, timeoutMs: parsed.timeoutMs, signal });
+      return true;
+    } catch (error) {
+      if (error instanceof ReserveAbortedError && error.cause === SIBLING_MAPPED) return false;
+      throw error;
+    }
   }
 
   /** Starts the clone for `context`, which must hold a slot already. */
   #map(context: Context<C>): Mapping<C> {
     const mapping = new Mapping<C>(this.#onSettle, !context.inScope, context.key);
     context.mapping = mapping;
+    if (context.siblings !== undefined) {
+      context.siblings.abort(SIBLING_MAPPED);
+      context.siblings = undefined;
+    }
     this.#mappings.add(mapping);
     if (mapping.unscoped) this.#unscoped++;
     // The root and primitive keys' holders live as long as the pool; only others can be collected.
