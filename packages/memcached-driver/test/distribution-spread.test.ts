@@ -1,8 +1,14 @@
 // How evenly keys spread, and how many move when a server joins or leaves.
 // The figures are printed so that the docs and the issue can quote them.
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDistribution, type DistributionKind, type DistributionServer } from '../src/distribution/index.ts';
+import {
+  createDistribution,
+  type DistributionKind,
+  type DistributionServer,
+  hashMd5,
+} from '../src/distribution/index.ts';
 
 const KEYS = Array.from({ length: 100_000 }, (_, i) => new TextEncoder().encode(`user:${i}:session`));
 const KINDS: readonly DistributionKind[] = ['modula', 'ketama', 'ketama-weighted'];
@@ -109,6 +115,15 @@ describe('ejecting a server from a ketama ring', () => {
 });
 
 describe('properties', () => {
+  it("hashMd5 is the first little-endian word of node:crypto's MD5 for any bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(hashMd5(bytes)).toBe(createHash('md5').update(bytes).digest().readUInt32LE(0));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('names a server in range for any key, servers and kind, and always the same one', () => {
     const server = fc.record({
       host: fc.oneof(fc.ipV4(), fc.domain(), fc.ipV6()),
