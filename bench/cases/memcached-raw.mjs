@@ -109,6 +109,8 @@ let recorded = 0;
 let sentAt = 0;
 
 function send(n) {
+  // Timed from before the write, as a client's call is: the write syscall is part of the round trip.
+  sentAt = performance.now();
   while (n > 0) {
     const k = Math.min(n, encoded.count);
     socket.write(encoded.buffer.subarray(position * encoded.width, (position + k) * encoded.width));
@@ -116,7 +118,6 @@ function send(n) {
     sent += k;
     n -= k;
   }
-  sentAt = performance.now();
 }
 
 let drained;
