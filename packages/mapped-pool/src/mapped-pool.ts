@@ -425,7 +425,8 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    * place (or later a slot) that its context no longer needs.
    */
   async #waitForSlot(context: Context<C>, parsed: ParsedReserveOptions): Promise<boolean> {
-    const siblings = (context.siblings ??= new AbortController());
+    context.siblings ??= new AbortController();
+    const siblings = context.siblings;
     const signal = parsed.signal === undefined ? siblings.signal : AbortSignal.any([parsed.signal, siblings.signal]);
     try {
       await this.#waiters.wait({ block: true, timeoutMs: parsed.timeoutMs, signal });
