@@ -14,14 +14,14 @@ const steps = [
   ['release plan', 'changeset', ['status']],
   ['build and typecheck', 'turbo', ['run', 'build', 'typecheck', '--continue', '--output-logs=errors-only']],
   ['tests', 'turbo', ['run', 'test', '--continue', '--concurrency=1', '--output-logs=new-only']],
-  ['docs build', 'turbo', ['run', 'docs:build', '--output-logs=errors-only']],
+  ['docs build and browser test', 'turbo', ['run', 'docs:build', 'test:browser', '--output-logs=errors-only']],
   ['package checks', 'turbo', ['run', 'lint:package', '--continue', '--output-logs=errors-only']],
 ];
 
 // Reports from an earlier run must not be counted again; turbo restores them on a cache hit.
 const reportDirs = ['packages', 'tools', 'docs', 'examples', 'bench']
   .flatMap((dir) => (dir === 'docs' || dir === 'bench' ? [dir] : subdirs(join(root, dir)).map((d) => join(dir, d))))
-  .map((dir) => join(root, dir, 'test-results'));
+  .flatMap((dir) => [join(root, dir, 'test-results'), join(root, dir, 'browser-results')]);
 for (const dir of reportDirs) rmSync(dir, { recursive: true, force: true });
 
 const failedSteps = [];
