@@ -1,0 +1,882 @@
+import { EventEmitter } from 'node:events';
+import type { Clonable } from '@clonepool/core';
+import type { StoreCommand } from './commands.js';
+import { Connection, type ConnectionEvents, Kind, Op } from './connection.js';
+import { channels, traced } from './diagnostics.js';
+import { createDistribution, type Distribution } from './distribution/index.js';
+import { ClientClosedError, InvalidArgumentError } from './errors.js';
+import { type Key, keyBytes } from './keys.js';
+import { type ClientOptions, type ParsedOptions, parseOptions } from './options.js';
+import { parseServers, type ServerAddress } from './servers.js';
+import { type Encoded, encodeValue, type Value } from './values.js';
+
+/** Servers as pylibmc spells them: one spec, a comma-separated list, or an array. */
+export type ServerList = string | readonly string[];
+
+/** Options of a write (`set`, `add`, `replace`, `append`, `prepend`, `cas`). */
+export interface WriteOptions {
+  /**
+   * Seconds until the item expires; `0` means never. memcached reads a value
+   * above 30 days (2592000) as a Unix timestamp, not a duration.
+   * @default 0
+   */
+  readonly ttl?: number;
+  /**
+   * Sends the command with `noreply`: the promise resolves `true` as soon as the
+   * command is queued, and the outcome (stored, not stored, an error) is never
+   * known. Use it for fire-and-forget writes only.
+   * @default false
+   */
+  readonly noreply?: boolean;
+}
+
+/** A value with its CAS token, as `gets` and `gats` return it. */
+export interface CasItem<V = Value> {
+  /** The stored value. */
+  readonly value: V;
+  /** The item's CAS token, for {@link Client.cas}. */
+  readonly cas: bigint;
+}
+
+/** The largest TTL memcached takes (its exptime is a signed 32-bit number). */
+const MAX_TTL = 2 ** 31 - 1;
+const MAX_U64 = 2n ** 64n - 1n;
+/**
+ * How many keys one multi-get line carries at most. memcached reads any number
+ * (it tokenizes 24 at a time), but a long line delays the first reply and some
+ * proxies cap line length; 100 keys of 250 bytes is still only ~25 KB.
+ */
+const MAX_KEYS_PER_GET = 100;
+const NO_OPTIONS: WriteOptions = Object.freeze({});
+
+/** The immutable part of a client, shared by all its clones. */
+class Config {
+  readonly servers: readonly ServerAddress[];
+  readonly options: ParsedOptions;
+  readonly distribution: Distribution | undefined;
+  constructor(servers: unknown, options: unknown) {
+    this.servers = parseServers(servers);
+    this.options = parseOptions(options);
+    this.distribution =
+      this.servers.length === 1 ? undefined : createDistribution(this.servers, this.options.distribution);
+  }
+}
+
+/**
+ * A memcached client: pylibmc's `Client` for Node, with many operations in
+ * flight on one connection per server.
+ *
+ * Results mean what pylibmc's mean: a miss is `undefined`; `add` of an existing
+ * key, `replace` of a missing one and `cas` on a changed item resolve `false`.
+ * Bad input (a key, TTL, value) rejects with a typed error before anything is
+ * sent. `SERVER_ERROR`/`CLIENT_ERROR` replies reject just their operation.
+ *
+ * Events: `connect` (server), `reconnect` (server), `disconnect` (server,
+ * error or `undefined`), `close` once `close()` is done, and `error` (an
+ * `Error`) — `error` is emitted only while someone listens, so an unobserved
+ * client never crashes the process; the failing operations reject anyway.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211', { keyPrefix: 'doc:' });
+ * await client.set('greeting', 'hello', { ttl: 60 });
+ * console.log(await client.get('greeting'));
+ * console.log(await client.get('missing'));
+ * console.log(await client.add('greeting', 'again'));
+ * await client.close();
+ * // → hello
+ * // → undefined
+ * // → false
+ * ```
+ */
+export class Client extends EventEmitter implements Clonable<Client>, AsyncDisposable {
+  readonly #config: Config;
+  readonly #connections: (Connection | undefined)[];
+  readonly #events: ConnectionEvents;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Makes a client; no connection is opened until the first command.
+   *
+   * @param servers - `"host"`, `"host:port"`, `"host:port:weight"`, `"[::1]:port"`
+   *   or `"/path/to/memcached.sock"`, or several (an array or a comma-separated
+   *   string). Port 11211 by default. A malformed spec throws `ERR_INVALID_SERVER`.
+   * @param options - See {@link ClientOptions}; an unknown or bad option throws `ERR_INVALID_OPTION`.
+   */
+  constructor(servers: ServerList, options?: ClientOptions) {
+    super();
+    // clone() passes the parsed Config through the public constructor.
+    this.#config =
+      (servers as unknown) instanceof Config ? (servers as unknown as Config) : new Config(servers, options);
+    this.#connections = new Array(this.#config.servers.length).fill(undefined);
+    const emit = (name: string, ...args: unknown[]) => {
+      if (this.listenerCount(name) > 0) this.emit(name, ...args);
+    };
+    this.#events = {
+      connect: (server, reconnect) => emit(reconnect ? 'reconnect' : 'connect', server),
+      disconnect: (server, error) => emit('disconnect', server, error),
+      error: (error) => emit('error', error),
+    };
+  }
+
+  /** The servers, as `host:port` or socket paths, in the order given. */
+  get servers(): readonly string[] {
+    return this.#config.servers.map((server) => server.label);
+  }
+
+  /** Whether `close()` was called. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Makes a new client with the same servers and options and its own
+   * connections, opened lazily: no I/O, a few microseconds. Closing one leaves
+   * the other working. This is what pools fill themselves with.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const master = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * const clone = master.clone();
+   * await clone.set('doc:clone', 'shared cache');
+   * await clone.close();
+   * console.log(await master.get('doc:clone'));
+   * await master.close();
+   * // → shared cache
+   * ```
+   */
+  clone(): Client {
+    return new Client(this.#config as unknown as ServerList);
+  }
+
+  #connectionFor(key: string): Connection {
+    const config = this.#config;
+    const index = config.distribution === undefined ? 0 : config.distribution.serverFor(Buffer.from(key, 'latin1'));
+    return this.#connections[index] ?? this.#open(index);
+  }
+
+  #open(index: number): Connection {
+    if (this.#closed) throw new ClientClosedError();
+    const connection = new Connection(this.#config.servers[index]!, this.#config.options, this.#events);
+    this.#connections[index] = connection;
+    return connection;
+  }
+
+  #all(): Connection[] {
+    if (this.#closed) throw new ClientClosedError();
+    const all: Connection[] = [];
+    for (let i = 0; i < this.#connections.length; i++) all.push(this.#connections[i] ?? this.#open(i));
+    return all;
+  }
+
+  #key(key: unknown): string {
+    if (this.#closed) throw new ClientClosedError();
+    return keyBytes(key, this.#config.options.keyPrefix.length);
+  }
+
+  // ---- retrieval ----
+
+  /**
+   * Gets the value of `key`, or `undefined` on a miss.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:user', { name: 'Ada', langs: ['en'] });
+   * console.log(await client.get('doc:user'));
+   * await client.close();
+   * // → { name: 'Ada', langs: [ 'en' ] }
+   * ```
+   */
+  get<V = Value>(key: Key): Promise<V | undefined> {
+    if (channels.command.hasSubscribers) return traced('get', key, () => this.#retrieve(key, Kind.GET, -1));
+    return this.#retrieve(key, Kind.GET, -1);
+  }
+
+  /**
+   * Gets the value of `key` with its CAS token, or `undefined` on a miss.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:counter', 1);
+   * const item = await client.gets<number>('doc:counter');
+   * if (item) console.log(item.value, typeof item.cas, await client.cas('doc:counter', item.value + 1, item.cas));
+   * await client.close();
+   * // → 1 bigint true
+   * ```
+   */
+  gets<V = Value>(key: Key): Promise<CasItem<V> | undefined> {
+    if (channels.command.hasSubscribers) return traced('gets', key, () => this.#retrieve(key, Kind.GETS, -1));
+    return this.#retrieve(key, Kind.GETS, -1);
+  }
+
+  /**
+   * Gets the value of `key` and sets its TTL to `ttl` seconds in one round trip
+   * (memcached 1.5.3+), or `undefined` on a miss.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:session', 'alive', { ttl: 10 });
+   * console.log(await client.gat('doc:session', 3600));
+   * await client.close();
+   * // → alive
+   * ```
+   */
+  gat<V = Value>(key: Key, ttl: number): Promise<V | undefined> {
+    if (channels.command.hasSubscribers) return traced('gat', key, () => this.#retrieve(key, Kind.GET, ttl));
+    return this.#retrieve(key, Kind.GET, ttl);
+  }
+
+  /**
+   * As {@link Client.gat}, with the CAS token.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:gats', 'v');
+   * console.log((await client.gats('doc:gats', 60))?.value);
+   * await client.close();
+   * // → v
+   * ```
+   */
+  gats<V = Value>(key: Key, ttl: number): Promise<CasItem<V> | undefined> {
+    if (channels.command.hasSubscribers) return traced('gats', key, () => this.#retrieve(key, Kind.GETS, ttl));
+    return this.#retrieve(key, Kind.GETS, ttl);
+  }
+
+  #retrieve<R>(key: Key, kind: number, ttl: number): Promise<R> {
+    try {
+      const bytes = this.#key(key);
+      if (ttl !== -1) checkTtl(ttl, 'ttl');
+      const connection = this.#connectionFor(bytes);
+      const error = connection.ready();
+      if (error !== undefined) throw error;
+      const prefix = this.#config.options.keyPrefix;
+      const gets = kind === Kind.GETS;
+      if (ttl === -1) connection.writer.retrieve(gets ? 'gets' : 'get', prefix, bytes);
+      else connection.writer.touchRetrieve(gets ? 'gats' : 'gat', ttl, prefix, bytes);
+      return connection.send(new Op(kind)) as Promise<R>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Gets many keys at once: one `get k1 k2 …` per server (split every 100
+   * keys), all pipelined. Resolves a `Map` of the hits only (as pylibmc's
+   * `get_multi` returns a dict of hits), keyed by the keys as given; a duplicate
+   * key is asked once. A `Uint8Array` key is found under the same object.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.setMulti({ 'doc:a': 1, 'doc:b': 'two' });
+   * const hits = await client.getMulti(['doc:a', 'doc:b', 'doc:none']);
+   * console.log(hits);
+   * await client.close();
+   * // → Map(2) { 'doc:a' => 1, 'doc:b' => 'two' }
+   * ```
+   */
+  getMulti<K extends Key, V = Value>(keys: Iterable<K>): Promise<Map<K, V>> {
+    if (channels.command.hasSubscribers) return traced('getMulti', [...keys], () => this.#getMulti(keys));
+    return this.#getMulti(keys);
+  }
+
+  #getMulti<K extends Key, V>(keys: Iterable<K>): Promise<Map<K, V>> {
+    try {
+      if (this.#closed) throw new ClientClosedError();
+      if (keys === null || typeof keys !== 'object' || !(Symbol.iterator in keys) || typeof keys === 'string') {
+        throw new InvalidArgumentError('keys', 'an iterable of keys', keys);
+      }
+      const prefix = this.#config.options.keyPrefix;
+      // Per server: wire key (latin1) → the caller's key; a Map, so each VALUE is matched in O(1).
+      const byServer = new Map<Connection, Map<string, unknown>>();
+      for (const key of keys) {
+        const bytes = this.#key(key);
+        const connection = this.#connectionFor(bytes);
+        let wanted = byServer.get(connection);
+        if (wanted === undefined) {
+          wanted = new Map();
+          byServer.set(connection, wanted);
+        }
+        wanted.set(prefix === '' ? bytes : prefix + bytes, key);
+      }
+      const hits = new Map<K, V>();
+      if (byServer.size === 0) return Promise.resolve(hits);
+      for (const connection of byServer.keys()) {
+        const error = connection.ready();
+        if (error !== undefined) throw error;
+      }
+      const replies: Promise<unknown>[] = [];
+      for (const [connection, wanted] of byServer) {
+        const wire = [...wanted.keys()];
+        for (let i = 0; i < wire.length; i += MAX_KEYS_PER_GET) {
+          connection.writer.retrieveMany(
+            'get',
+            i === 0 && wire.length <= MAX_KEYS_PER_GET ? wire : wire.slice(i, i + MAX_KEYS_PER_GET),
+          );
+          const op = new Op(Kind.MULTI);
+          op.keys = wanted;
+          op.result = hits;
+          replies.push(connection.send(op));
+        }
+      }
+      return replies.length === 1 ? replies[0]!.then(() => hits) : Promise.all(replies).then(() => hits);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  // ---- storage ----
+
+  /**
+   * Stores `value` under `key`. Resolves `true` when stored.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * console.log(await client.set('doc:big', 2n ** 64n, { ttl: 60 }));
+   * console.log(await client.get('doc:big'));
+   * await client.close();
+   * // → true
+   * // → 18446744073709551616n
+   * ```
+   */
+  set(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
+    return this.#traceStore('set', key, value, options, undefined);
+  }
+
+  /**
+   * Stores `value` only if `key` is not there; resolves `false` if it is.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.delete('doc:lock');
+   * console.log(await client.add('doc:lock', 'me'), await client.add('doc:lock', 'you'));
+   * await client.close();
+   * // → true false
+   * ```
+   */
+  add(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
+    return this.#traceStore('add', key, value, options, undefined);
+  }
+
+  /**
+   * Stores `value` only if `key` is there; resolves `false` if it is not.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.delete('doc:nothing');
+   * console.log(await client.replace('doc:nothing', 1));
+   * await client.close();
+   * // → false
+   * ```
+   */
+  replace(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
+    return this.#traceStore('replace', key, value, options, undefined);
+  }
+
+  /**
+   * Appends bytes to an existing item's data (its flags stay); `false` if it is
+   * missing. Append strings to strings and bytes to bytes.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:log', 'a');
+   * await client.append('doc:log', 'b');
+   * await client.prepend('doc:log', '>');
+   * console.log(await client.get('doc:log'));
+   * await client.close();
+   * // → >ab
+   * ```
+   */
+  append(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
+    return this.#traceStore('append', key, value, options, undefined);
+  }
+
+  /**
+   * Prepends bytes to an existing item's data; `false` if it is missing. See {@link Client.append}.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.delete('doc:absent');
+   * console.log(await client.prepend('doc:absent', 'x'));
+   * await client.close();
+   * // → false
+   * ```
+   */
+  prepend(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
+    return this.#traceStore('prepend', key, value, options, undefined);
+  }
+
+  /**
+   * Stores `value` only if the item still has the CAS token `cas` (from
+   * {@link Client.gets}); resolves `false` if it changed or is gone.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:cas', 'v1');
+   * const item = await client.gets('doc:cas');
+   * await client.set('doc:cas', 'v2');
+   * console.log(await client.cas('doc:cas', 'v3', item!.cas));
+   * await client.close();
+   * // → false
+   * ```
+   */
+  cas(key: Key, value: unknown, cas: bigint, options?: WriteOptions): Promise<boolean> {
+    return this.#traceStore('cas', key, value, options, cas);
+  }
+
+  #traceStore(
+    command: StoreCommand,
+    key: Key,
+    value: unknown,
+    options: WriteOptions | undefined,
+    cas: bigint | undefined,
+  ): Promise<boolean> {
+    if (channels.command.hasSubscribers) {
+      return traced(command, key, () => this.#store(command, key, value, options, cas));
+    }
+    return this.#store(command, key, value, options, cas);
+  }
+
+  #store(
+    command: StoreCommand,
+    key: Key,
+    value: unknown,
+    options: WriteOptions | undefined,
+    cas: bigint | undefined,
+  ): Promise<boolean> {
+    try {
+      const bytes = this.#key(key);
+      const { ttl, noreply } = writeOptions(options);
+      if (command === 'cas') cas = checkU64(cas, 'cas', false);
+      const encoded = encodeValue(value, this.#config.options);
+      const connection = this.#connectionFor(bytes);
+      const error = connection.ready();
+      if (error !== undefined) throw error;
+      connection.writer.store(command, this.#config.options.keyPrefix, bytes, encoded, ttl, cas, noreply);
+      if (noreply) {
+        connection.sendNoReply();
+        return Promise.resolve(true);
+      }
+      return connection.send(new Op(Kind.STORE)) as Promise<boolean>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Stores many items, pipelined. Resolves the keys that were not stored (an
+   * empty array when all were), as pylibmc's `set_multi` returns them. Every key
+   * and value is checked before anything is sent.
+   *
+   * @param entries - A `Map`, an iterable of `[key, value]` pairs, or a plain object.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * console.log(await client.setMulti(new Map([['doc:m1', 1], ['doc:m2', 2]]), { ttl: 60 }));
+   * await client.close();
+   * // → []
+   * ```
+   */
+  setMulti<K extends Key>(
+    entries: Iterable<readonly [K, unknown]> | Readonly<Record<string, unknown>>,
+    options?: WriteOptions,
+  ): Promise<K[]> {
+    if (channels.command.hasSubscribers) return traced('setMulti', undefined, () => this.#setMulti(entries, options));
+    return this.#setMulti(entries, options);
+  }
+
+  #setMulti<K extends Key>(
+    entries: Iterable<readonly [K, unknown]> | Readonly<Record<string, unknown>>,
+    options: WriteOptions | undefined,
+  ): Promise<K[]> {
+    try {
+      if (this.#closed) throw new ClientClosedError();
+      if (entries === null || typeof entries !== 'object') {
+        throw new InvalidArgumentError('entries', 'a Map, an iterable of [key, value] pairs or an object', entries);
+      }
+      const pairs: Iterable<readonly [K, unknown]> =
+        Symbol.iterator in entries
+          ? (entries as Iterable<readonly [K, unknown]>)
+          : (Object.entries(entries) as unknown as [K, unknown][]);
+      const { ttl, noreply } = writeOptions(options);
+      const settings = this.#config.options;
+      const items: { key: K; bytes: string; encoded: Encoded; connection: Connection }[] = [];
+      for (const pair of pairs) {
+        if (!Array.isArray(pair)) throw new InvalidArgumentError('entries', 'made of [key, value] pairs', pair);
+        const [key, value] = pair as [K, unknown];
+        const bytes = this.#key(key);
+        items.push({ key, bytes, encoded: encodeValue(value, settings), connection: this.#connectionFor(bytes) });
+      }
+      for (const item of items) {
+        const error = item.connection.ready();
+        if (error !== undefined) throw error;
+      }
+      const results: Promise<unknown>[] = [];
+      for (const item of items) {
+        item.connection.writer.store('set', settings.keyPrefix, item.bytes, item.encoded, ttl, undefined, noreply);
+        if (noreply) item.connection.sendNoReply();
+        else results.push(item.connection.send(new Op(Kind.STORE)));
+      }
+      if (noreply) return Promise.resolve([]);
+      return Promise.all(results).then((stored) => items.filter((_, i) => stored[i] !== true).map((item) => item.key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  // ---- other keyed commands ----
+
+  /**
+   * Deletes `key`; resolves `false` if it was not there.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:gone', 1);
+   * console.log(await client.delete('doc:gone'), await client.delete('doc:gone'));
+   * await client.close();
+   * // → true false
+   * ```
+   */
+  delete(key: Key): Promise<boolean> {
+    if (channels.command.hasSubscribers)
+      return traced('delete', key, () => this.#keyed(key, Kind.DELETE, 'delete', ''));
+    return this.#keyed(key, Kind.DELETE, 'delete', '');
+  }
+
+  /**
+   * Deletes many keys, pipelined; resolves `true` if every one was there.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.setMulti({ 'doc:d1': 1, 'doc:d2': 2 });
+   * console.log(await client.deleteMulti(['doc:d1', 'doc:d2']));
+   * await client.close();
+   * // → true
+   * ```
+   */
+  deleteMulti(keys: Iterable<Key>): Promise<boolean> {
+    const run = (): Promise<boolean> => {
+      try {
+        if (this.#closed) throw new ClientClosedError();
+        if (keys === null || typeof keys !== 'object' || !(Symbol.iterator in keys)) {
+          throw new InvalidArgumentError('keys', 'an iterable of keys', keys);
+        }
+        const all = [...keys].map((key) => {
+          const bytes = this.#key(key);
+          return { bytes, connection: this.#connectionFor(bytes) };
+        });
+        for (const { connection } of all) {
+          const error = connection.ready();
+          if (error !== undefined) throw error;
+        }
+        const prefix = this.#config.options.keyPrefix;
+        const results = all.map(({ bytes, connection }) => {
+          connection.writer.line(`delete ${prefix}${bytes}`);
+          return connection.send(new Op(Kind.DELETE));
+        });
+        return Promise.all(results).then((deleted) => deleted.every((d) => d === true));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    if (channels.command.hasSubscribers) return traced('deleteMulti', undefined, run);
+    return run();
+  }
+
+  /**
+   * Adds `delta` to a counter and resolves its new value (an unsigned 64-bit
+   * `bigint`, wrapping past 2^64−1), or `undefined` if the key is missing. The
+   * item must hold a decimal number: store counters as integers.
+   *
+   * @param delta - 0 to 2^64−1, as a `number` or `bigint`.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:hits', 10);
+   * console.log(await client.incr('doc:hits'), await client.incr('doc:hits', 5n));
+   * await client.close();
+   * // → 11n 16n
+   * ```
+   */
+  incr(key: Key, delta: number | bigint = 1): Promise<bigint | undefined> {
+    if (channels.command.hasSubscribers) return traced('incr', key, () => this.#arith(key, 'incr', delta));
+    return this.#arith(key, 'incr', delta);
+  }
+
+  /**
+   * Subtracts `delta` from a counter, stopping at 0; resolves the new value or
+   * `undefined` if the key is missing. See {@link Client.incr}.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:stock', 3);
+   * console.log(await client.decr('doc:stock', 5));
+   * await client.close();
+   * // → 0n
+   * ```
+   */
+  decr(key: Key, delta: number | bigint = 1): Promise<bigint | undefined> {
+    if (channels.command.hasSubscribers) return traced('decr', key, () => this.#arith(key, 'decr', delta));
+    return this.#arith(key, 'decr', delta);
+  }
+
+  #arith(key: Key, command: 'incr' | 'decr', delta: number | bigint): Promise<bigint | undefined> {
+    try {
+      const bytes = this.#key(key);
+      const amount = checkU64(delta, 'delta', true);
+      return this.#keyed(key, Kind.ARITH, command, ` ${amount}`, bytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Sets the TTL of `key` to `ttl` seconds without fetching it; `false` if it is missing.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:touch', 1);
+   * console.log(await client.touch('doc:touch', 300));
+   * await client.close();
+   * // → true
+   * ```
+   */
+  touch(key: Key, ttl: number): Promise<boolean> {
+    const run = (): Promise<boolean> => {
+      try {
+        checkTtl(ttl, 'ttl');
+        return this.#keyed(key, Kind.TOUCH, 'touch', ` ${ttl}`);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    if (channels.command.hasSubscribers) return traced('touch', key, run);
+    return run();
+  }
+
+  #keyed<R>(key: Key, kind: number, command: string, tail: string, bytes?: string): Promise<R> {
+    try {
+      bytes ??= this.#key(key);
+      const connection = this.#connectionFor(bytes);
+      const error = connection.ready();
+      if (error !== undefined) throw error;
+      connection.writer.line(`${command} ${this.#config.options.keyPrefix}${bytes}${tail}`);
+      return connection.send(new Op(kind)) as Promise<R>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  // ---- server-wide commands ----
+
+  /**
+   * Invalidates every item on every server, now or after `delaySeconds`.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.set('doc:flushed', 1);
+   * await client.flushAll();
+   * console.log(await client.get('doc:flushed'));
+   * await client.close();
+   * // → undefined
+   * ```
+   */
+  flushAll(delaySeconds?: number): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (delaySeconds !== undefined) checkTtl(delaySeconds, 'delaySeconds');
+      await this.#everyServer(Kind.OK, delaySeconds === undefined ? 'flush_all' : `flush_all ${delaySeconds}`);
+    };
+    if (channels.command.hasSubscribers) return traced('flushAll', undefined, run);
+    return run();
+  }
+
+  /**
+   * Reads each server's statistics: `stats`, or a sub-command such as `'items'`,
+   * `'slabs'`, `'settings'`, `'conns'`. Resolves a `Map` from server
+   * (`host:port`) to its `STAT` names and values, as strings.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * for (const [, stats] of await client.stats()) console.log(typeof stats.uptime);
+   * const settings = [...(await client.stats('settings')).values()][0];
+   * console.log(settings?.maxconns !== undefined);
+   * await client.close();
+   * // → string
+   * // → true
+   * ```
+   */
+  stats(subcommand?: string): Promise<Map<string, Record<string, string>>> {
+    const run = async (): Promise<Map<string, Record<string, string>>> => {
+      if (subcommand !== undefined && (typeof subcommand !== 'string' || !/^[A-Za-z0-9_ ]{1,64}$/.test(subcommand))) {
+        throw new InvalidArgumentError('subcommand', 'a stats sub-command such as "items" or "slabs"', subcommand);
+      }
+      return this.#everyServer(Kind.STATS, subcommand === undefined ? 'stats' : `stats ${subcommand}`) as Promise<
+        Map<string, Record<string, string>>
+      >;
+    };
+    if (channels.command.hasSubscribers) return traced('stats', undefined, run);
+    return run();
+  }
+
+  /**
+   * Reads each server's version. Resolves a `Map` from server to version string.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * const versions = await client.version();
+   * console.log([...versions.values()].every((v) => /^\d+\.\d+/.test(v)));
+   * await client.close();
+   * // → true
+   * ```
+   */
+  version(): Promise<Map<string, string>> {
+    const run = (): Promise<Map<string, string>> =>
+      this.#everyServer(Kind.VERSION, 'version') as Promise<Map<string, string>>;
+    if (channels.command.hasSubscribers) return traced('version', undefined, run);
+    return run();
+  }
+
+  async #everyServer(kind: number, line: string): Promise<Map<string, unknown>> {
+    const connections = this.#all();
+    for (const connection of connections) {
+      const error = connection.ready();
+      if (error !== undefined) throw error;
+    }
+    const replies = connections.map((connection) => {
+      connection.writer.line(line);
+      return connection.send(new Op(kind));
+    });
+    const values = await Promise.all(replies);
+    return new Map(connections.map((connection, i) => [connection.server.label, values[i]]));
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Closes the client: commands issued from now on reject with
+   * `ERR_CLIENT_CLOSED`, the ones in flight finish (or fail by `timeoutMs`), then
+   * the sockets close. Resolves when they have; no timer or handle is left.
+   * Idempotent. Clones are not affected.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * const pending = client.set('doc:closing', 'in flight');
+   * await client.close();
+   * console.log(await pending, client.isClosed);
+   * // → true true
+   * ```
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#closed = true;
+    this.#closing = Promise.all(this.#connections.map((connection) => connection?.close())).then(() => {
+      if (this.listenerCount('close') > 0) this.emit('close');
+    });
+    return this.#closing;
+  }
+
+  /** Alias of {@link Client.close}, as pylibmc names it. */
+  quit(): Promise<void> {
+    return this.close();
+  }
+
+  /** Closes the client at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function writeOptions(options: WriteOptions | undefined): { ttl: number; noreply: boolean } {
+  if (options === undefined || options === NO_OPTIONS) return { ttl: 0, noreply: false };
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
+  const { ttl = 0, noreply = false } = options;
+  checkTtl(ttl, 'ttl');
+  if (typeof noreply !== 'boolean') throw new InvalidArgumentError('noreply', 'a boolean', noreply);
+  return { ttl, noreply };
+}
+
+function checkTtl(ttl: unknown, name: string): asserts ttl is number {
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL) {
+    throw new InvalidArgumentError(name, `an integer number of seconds from 0 to ${MAX_TTL}`, ttl);
+  }
+}
+
+function checkU64(value: unknown, name: string, allowNumber: boolean): bigint {
+  if (typeof value === 'bigint') {
+    if (value >= 0n && value <= MAX_U64) return value;
+  } else if (allowNumber && typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    return BigInt(value);
+  }
+  throw new InvalidArgumentError(
+    name,
+    allowNumber ? 'an integer from 0 to 2^64-1 (a bigint beyond 2^53)' : 'a bigint CAS token from gets()',
+    value,
+  );
+}

@@ -1,0 +1,166 @@
+import type { Encoded } from './values.js';
+
+/** Values at least this large are queued by reference (written with writev), not copied into the output buffer. */
+const BY_REFERENCE_BYTES = 16 * 1024;
+/** The output buffer's size; one socket write per tick is cut from it. */
+const CHUNK_BYTES = 64 * 1024;
+/** A store header is at most: command, key (250), flags, ttl, length, cas (20 each), noreply, spaces, CRLF. */
+const MAX_HEADER_BYTES = 400;
+
+/**
+ * Node's Buffer has these per-encoding writers (what `buf.write(s, o, enc)` calls
+ * after a switch on the encoding name); @types/node does not declare them.
+ */
+interface FastWrites extends Buffer {
+  latin1Write(text: string, offset: number): number;
+  utf8Write(text: string, offset: number): number;
+}
+
+/** The store commands, by the name the protocol gives them. */
+export type StoreCommand = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
+
+/**
+ * Commands encoded straight into one output buffer, so that a tick's commands
+ * leave in one socket write without a per-command Buffer or a concat.
+ *
+ * ```
+ *  buffer: [ written, owned by the socket | pending: start..end | free ]
+ * ```
+ * `take()` hands the pending bytes to the socket as a subarray and moves
+ * `start` past them; those bytes are never touched again (the socket may still
+ * be writing them). When the free room runs out a new buffer is made and only
+ * the pending bytes are copied over. Large values are queued by reference
+ * between sealed pieces instead of being copied.
+ */
+export class CommandWriter {
+  #buffer: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  #start = 0;
+  #end = 0;
+  /** Sealed pieces and large values, in order, written before the pending bytes. */
+  #pieces: Uint8Array[] = [];
+
+  /** Whether nothing waits to be written. */
+  get isEmpty(): boolean {
+    return this.#end === this.#start && this.#pieces.length === 0;
+  }
+
+  /** Drops everything pending (the connection that would have sent it is gone). */
+  clear(): void {
+    this.#start = this.#end;
+    this.#pieces = [];
+  }
+
+  /**
+   * Hands over what is pending: one buffer, or several for `writev`. Returns
+   * `undefined` when there is nothing.
+   */
+  take(): Uint8Array | Uint8Array[] | undefined {
+    const pending = this.#end > this.#start ? this.#buffer.subarray(this.#start, this.#end) : undefined;
+    this.#start = this.#end;
+    if (this.#pieces.length === 0) return pending;
+    const pieces = this.#pieces;
+    this.#pieces = [];
+    if (pending !== undefined) pieces.push(pending);
+    return pieces;
+  }
+
+  #room(bytes: number): void {
+    if (this.#end + bytes <= this.#buffer.length) return;
+    const pending = this.#end - this.#start;
+    const next = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, pending + bytes));
+    this.#buffer.copy(next, 0, this.#start, this.#end);
+    this.#buffer = next;
+    this.#start = 0;
+    this.#end = pending;
+  }
+
+  #ascii(text: string): void {
+    this.#end += (this.#buffer as FastWrites).latin1Write(text, this.#end);
+  }
+
+  #crlf(): void {
+    this.#buffer[this.#end++] = 13;
+    this.#buffer[this.#end++] = 10;
+  }
+
+  /** `get|gets <prefix><key>\r\n` for one key (the prefix and key as latin1). */
+  retrieve(command: 'get' | 'gets', prefix: string, key: string): void {
+    this.#room(command.length + prefix.length + key.length + 3);
+    this.#ascii(command);
+    this.#buffer[this.#end++] = 32;
+    if (prefix !== '') this.#ascii(prefix);
+    this.#ascii(key);
+    this.#crlf();
+  }
+
+  /** `gat|gats <ttl> <prefix><key>\r\n`. */
+  touchRetrieve(command: 'gat' | 'gats', ttl: number, prefix: string, key: string): void {
+    this.line(`${command} ${ttl} ${prefix}${key}`);
+  }
+
+  /** `get|gets k1 k2 …\r\n` (keys with the prefix already on, as latin1). */
+  retrieveMany(command: 'get' | 'gets', wireKeys: readonly string[]): void {
+    let bytes = command.length + 2;
+    for (const key of wireKeys) bytes += key.length + 1;
+    this.#room(bytes);
+    this.#ascii(command);
+    for (const key of wireKeys) {
+      this.#buffer[this.#end++] = 32;
+      this.#ascii(key);
+    }
+    this.#crlf();
+  }
+
+  /** A store command with its data block. */
+  store(
+    command: StoreCommand,
+    prefix: string,
+    key: string,
+    value: Encoded,
+    ttl: number,
+    cas: bigint | undefined,
+    noreply: boolean,
+  ): void {
+    const length = value.length;
+    const inline = typeof value.bytes === 'string' || length < BY_REFERENCE_BYTES;
+    this.#room(MAX_HEADER_BYTES + (inline ? length : 0));
+    this.#ascii(command);
+    this.#buffer[this.#end++] = 32;
+    if (prefix !== '') this.#ascii(prefix);
+    this.#ascii(key);
+    let tail = ` ${value.flags} ${ttl} ${length}`;
+    if (cas !== undefined) tail += ` ${cas}`;
+    if (noreply) tail += ' noreply';
+    this.#ascii(tail);
+    this.#crlf();
+    const bytes = value.bytes;
+    if (typeof bytes === 'string') {
+      const buffer = this.#buffer as FastWrites;
+      this.#end += value.latin1 ? buffer.latin1Write(bytes, this.#end) : buffer.utf8Write(bytes, this.#end);
+    } else if (inline) {
+      this.#buffer.set(bytes, this.#end);
+      this.#end += length;
+    } else {
+      // Seal what is pending, then queue the value itself: a large value is never copied.
+      if (this.#end > this.#start) this.#pieces.push(this.#buffer.subarray(this.#start, this.#end));
+      this.#start = this.#end;
+      this.#pieces.push(bytes);
+      this.#room(2);
+    }
+    this.#crlf();
+  }
+
+  /** Any short command line; `text` must be ASCII without CR/LF (callers validate). */
+  line(text: string): void {
+    this.#room(text.length + 2);
+    this.#ascii(text);
+    this.#crlf();
+  }
+
+  /** Raw bytes, such as the pre-encoded authentication command. */
+  raw(bytes: Uint8Array): void {
+    this.#room(bytes.length);
+    this.#buffer.set(bytes, this.#end);
+    this.#end += bytes.length;
+  }
+}

@@ -1,0 +1,354 @@
+import { ClonepoolError } from '@clonepool/core';
+
+// Every class below extends core's ClonepoolError, whose `instanceof` matches by
+// brand and `code`, so `error instanceof TimeoutError` also works when two copies
+// of this package are installed. Branch on `error.code` in code that must not care.
+
+/**
+ * memcached replied `SERVER_ERROR` (out of memory, object too large for the
+ * server's `-I` limit, …). Only the operation it answered is rejected; the
+ * connection stays in step. Code `ERR_MEMCACHED_SERVER`.
+ *
+ * @example
+ * ```ts
+ * import { MemcachedServerError } from '@clonepool/memcached';
+ *
+ * const error = new MemcachedServerError('object too large for cache', 'localhost:11211');
+ * console.log(error.code);
+ * // → ERR_MEMCACHED_SERVER
+ * ```
+ */
+export class MemcachedServerError extends ClonepoolError {
+  /** `ERR_MEMCACHED_SERVER` */
+  static readonly code = 'ERR_MEMCACHED_SERVER';
+  /** The server that replied, as `host:port` or a socket path. */
+  readonly server: string;
+  /**
+   * @param reply - The text after `SERVER_ERROR`.
+   * @param server - The server that replied.
+   */
+  constructor(reply: string, server: string) {
+    super(
+      MemcachedServerError.code,
+      `memcached at ${server} replied SERVER_ERROR ${reply}. The operation was not done; for "object too large" lower maxValueBytes to the server's -I item size limit, for "out of memory" give memcached more memory (-m).`,
+    );
+    this.server = server;
+  }
+}
+
+/**
+ * memcached replied `CLIENT_ERROR` or `ERROR` to a command (a value that is not
+ * a number for `incr`, a command the server does not know, a failed
+ * authentication). Only that operation is rejected. Code `ERR_MEMCACHED_CLIENT`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:not-a-number', 'abc');
+ * try {
+ *   await client.incr('doc:not-a-number');
+ * } catch (error) {
+ *   console.log((error as { code: string }).code);
+ * }
+ * await client.close();
+ * // → ERR_MEMCACHED_CLIENT
+ * ```
+ */
+export class MemcachedClientError extends ClonepoolError {
+  /** `ERR_MEMCACHED_CLIENT` */
+  static readonly code = 'ERR_MEMCACHED_CLIENT';
+  /** The server that replied, as `host:port` or a socket path. */
+  readonly server: string;
+  /**
+   * @param reply - The whole reply line, such as `CLIENT_ERROR cannot increment or decrement non-numeric value`.
+   * @param server - The server that replied.
+   */
+  constructor(reply: string, server: string) {
+    super(
+      MemcachedClientError.code,
+      `memcached at ${server} refused the command: ${reply}. Nothing was changed; check the command's arguments (incr/decr need a stored decimal number, gat/touch need memcached 1.5.3+).`,
+    );
+    this.server = server;
+  }
+}
+
+/**
+ * A server could not be reached, the connection dropped, or the server is being
+ * left alone for `retryTimeoutMs` after a failure. Operations in flight on the
+ * connection are rejected with it; `cause` carries the socket error when there
+ * was one. Code `ERR_MEMCACHED_CONNECTION`.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionError } from '@clonepool/memcached';
+ *
+ * const error = new ConnectionError('localhost:1', 'connection refused');
+ * console.log(error.code, error.server);
+ * // → ERR_MEMCACHED_CONNECTION localhost:1
+ * ```
+ */
+export class ConnectionError extends ClonepoolError {
+  /** `ERR_MEMCACHED_CONNECTION` */
+  static readonly code = 'ERR_MEMCACHED_CONNECTION';
+  /** The server, as `host:port` or a socket path. */
+  readonly server: string;
+  /**
+   * @param server - The server, as `host:port` or a socket path.
+   * @param reason - What went wrong, in a few words.
+   * @param options - The standard `cause`, usually the socket error.
+   */
+  constructor(server: string, reason: string, options?: ErrorOptions) {
+    super(
+      ConnectionError.code,
+      `memcached at ${server}: ${reason}. Check that the server is up and reachable; after a failed connect the client waits retryTimeoutMs before trying it again.`,
+      options,
+    );
+    this.server = server;
+  }
+}
+
+/**
+ * No reply byte came from the server within `timeoutMs` while operations were
+ * waiting, or the connect took longer than `connectTimeoutMs`. Every operation in
+ * flight on that connection is rejected and the socket is closed.
+ * Code `ERR_MEMCACHED_TIMEOUT`.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from '@clonepool/memcached';
+ *
+ * const error = new TimeoutError('localhost:11211', 'timeoutMs', 1000);
+ * console.log(error.code);
+ * // → ERR_MEMCACHED_TIMEOUT
+ * ```
+ */
+export class TimeoutError extends ClonepoolError {
+  /** `ERR_MEMCACHED_TIMEOUT` */
+  static readonly code = 'ERR_MEMCACHED_TIMEOUT';
+  /** The server, as `host:port` or a socket path. */
+  readonly server: string;
+  /**
+   * @param server - The server that did not answer.
+   * @param option - The option whose limit passed: `timeoutMs` or `connectTimeoutMs`.
+   * @param ms - That limit.
+   */
+  constructor(server: string, option: 'timeoutMs' | 'connectTimeoutMs', ms: number) {
+    super(
+      TimeoutError.code,
+      option === 'timeoutMs'
+        ? `memcached at ${server} sent no reply within timeoutMs (${ms} ms); the operations waiting on this connection were rejected and it was closed. Raise timeoutMs if the server is just slow.`
+        : `Connecting to memcached at ${server} took longer than connectTimeoutMs (${ms} ms). Check the address, or raise connectTimeoutMs.`,
+    );
+    this.server = server;
+  }
+}
+
+/**
+ * The client was closed: operations issued after `close()` reject at once.
+ * Code `ERR_CLIENT_CLOSED`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.close();
+ * await client.get('k').catch((error) => console.log(error.code));
+ * // → ERR_CLIENT_CLOSED
+ * ```
+ */
+export class ClientClosedError extends ClonepoolError {
+  /** `ERR_CLIENT_CLOSED` */
+  static readonly code = 'ERR_CLIENT_CLOSED';
+  constructor() {
+    super(ClientClosedError.code, 'This memcached client is closed; make a new one (or clone() an open one).');
+  }
+}
+
+/**
+ * A key is not a string or `Uint8Array`, is empty, is longer than 250 bytes in
+ * UTF-8 with the `keyPrefix`, or holds a space or control character (which would
+ * inject commands into the text protocol). Nothing was sent. Code `ERR_INVALID_KEY`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.get('two words').catch((error) => console.log(error.code));
+ * await client.close();
+ * // → ERR_INVALID_KEY
+ * ```
+ */
+export class InvalidKeyError extends ClonepoolError {
+  /** `ERR_INVALID_KEY` */
+  static readonly code = 'ERR_INVALID_KEY';
+  /** @param reason - What is wrong with the key. */
+  constructor(reason: string) {
+    super(
+      InvalidKeyError.code,
+      `Invalid memcached key: ${reason}. Keys are 1 to 250 bytes of UTF-8 (keyPrefix included) without spaces or control characters; hash longer keys yourself.`,
+    );
+  }
+}
+
+/**
+ * A value, after serialization and compression, is larger than `maxValueBytes`.
+ * Nothing was sent. Code `ERR_VALUE_TOO_LARGE`.
+ *
+ * @example
+ * ```ts
+ * import { ValueTooLargeError } from '@clonepool/memcached';
+ *
+ * console.log(new ValueTooLargeError(2_000_000, 1_048_064).code);
+ * // → ERR_VALUE_TOO_LARGE
+ * ```
+ */
+export class ValueTooLargeError extends ClonepoolError {
+  /** `ERR_VALUE_TOO_LARGE` */
+  static readonly code = 'ERR_VALUE_TOO_LARGE';
+  /**
+   * @param bytes - The size of the serialized value.
+   * @param maxValueBytes - The limit it passed.
+   */
+  constructor(bytes: number, maxValueBytes: number) {
+    super(
+      ValueTooLargeError.code,
+      `The value is ${bytes} bytes once serialized, more than maxValueBytes (${maxValueBytes}). Split it, set compressionThreshold to compress it, or raise maxValueBytes together with memcached's -I item size.`,
+    );
+  }
+}
+
+/**
+ * A value cannot be stored: `undefined`, a function, a symbol, a non-finite
+ * number, an object that is not plain (a `Map`, a class instance) or one JSON
+ * cannot serialize (circular, holding a `bigint`); or a stored value could not be
+ * decoded (bad zlib data, bad JSON). Code `ERR_INVALID_VALUE`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:fn', () => 1).catch((error) => console.log(error.code));
+ * await client.close();
+ * // → ERR_INVALID_VALUE
+ * ```
+ */
+export class InvalidValueError extends ClonepoolError {
+  /** `ERR_INVALID_VALUE` */
+  static readonly code = 'ERR_INVALID_VALUE';
+  /**
+   * @param reason - What is wrong with the value.
+   * @param options - The standard `cause`.
+   */
+  constructor(reason: string, options?: ErrorOptions) {
+    super(InvalidValueError.code, reason, options);
+  }
+}
+
+/**
+ * An argument of a command is out of range: a TTL that is negative or not an
+ * integer, an `incr`/`decr` delta or CAS token outside 0 to 2^64−1, a flush delay,
+ * a `stats` argument with unsafe characters. Nothing was sent.
+ * Code `ERR_INVALID_ARG_VALUE`, as Node names it.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:ttl', 1, { ttl: -1 }).catch((error) => console.log(error.code));
+ * await client.close();
+ * // → ERR_INVALID_ARG_VALUE
+ * ```
+ */
+export class InvalidArgumentError extends ClonepoolError {
+  /** `ERR_INVALID_ARG_VALUE` */
+  static readonly code = 'ERR_INVALID_ARG_VALUE';
+  /**
+   * @param name - The argument's name, such as `ttl`.
+   * @param expected - What it takes.
+   * @param actual - What it was given.
+   */
+  constructor(name: string, expected: string, actual: unknown) {
+    super(InvalidArgumentError.code, `Argument ${name} must be ${expected}; got ${show(actual)}.`);
+  }
+}
+
+/**
+ * The server sent bytes that do not fit the reply the client waits for (a
+ * desynchronised stream, a proxy or a non-memcached service on that port). The
+ * connection is closed and every operation in flight on it is rejected.
+ * Code `ERR_MEMCACHED_PROTOCOL`.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError } from '@clonepool/memcached';
+ *
+ * console.log(new ProtocolError('localhost:11211', 'unexpected reply "HELLO"').code);
+ * // → ERR_MEMCACHED_PROTOCOL
+ * ```
+ */
+export class ProtocolError extends ClonepoolError {
+  /** `ERR_MEMCACHED_PROTOCOL` */
+  static readonly code = 'ERR_MEMCACHED_PROTOCOL';
+  /** The server, as `host:port` or a socket path. */
+  readonly server: string;
+  /**
+   * @param server - The server whose reply was malformed.
+   * @param reason - What was wrong.
+   */
+  constructor(server: string, reason: string) {
+    super(
+      ProtocolError.code,
+      `memcached at ${server} sent a malformed reply: ${reason}. The connection was closed and its operations rejected; check that the address is a memcached (text protocol) server.`,
+    );
+    this.server = server;
+  }
+}
+
+/**
+ * memcached's ASCII authentication (`-Y`) refused `username`/`password`, or the
+ * server wants authentication and none was configured. Every operation waiting on
+ * that connection is rejected. Code `ERR_MEMCACHED_AUTH`.
+ *
+ * @example
+ * ```ts
+ * import { AuthenticationError } from '@clonepool/memcached';
+ *
+ * console.log(new AuthenticationError('localhost:11211', 'authentication failure').code);
+ * // → ERR_MEMCACHED_AUTH
+ * ```
+ */
+export class AuthenticationError extends ClonepoolError {
+  /** `ERR_MEMCACHED_AUTH` */
+  static readonly code = 'ERR_MEMCACHED_AUTH';
+  /** The server, as `host:port` or a socket path. */
+  readonly server: string;
+  /**
+   * @param server - The server that refused.
+   * @param reply - What it replied.
+   */
+  constructor(server: string, reply: string) {
+    super(
+      AuthenticationError.code,
+      `memcached at ${server} refused authentication (${reply}). Check the username and password options against the server's -Y auth file.`,
+    );
+    this.server = server;
+  }
+}
+
+/** Describes a value for an error message without printing secrets or huge data. */
+export function show(value: unknown): string {
+  if (typeof value === 'string')
+    return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}

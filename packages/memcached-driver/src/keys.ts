@@ -1,0 +1,79 @@
+import { InvalidKeyError } from './errors.js';
+
+/** A memcached key as the API takes it: a string (sent as UTF-8) or raw bytes. */
+export type Key = string | Uint8Array;
+
+/** memcached's KEY_MAX_LENGTH, in bytes. */
+export const MAX_KEY_BYTES = 250;
+
+/**
+ * Validates a key and returns its bytes as a latin1 string (one char per byte),
+ * without the prefix. Throws {@link InvalidKeyError}.
+ *
+ * The latin1 form is the currency inside the client: commands write it with
+ * `latin1` encoding (one byte per char, no UTF-8 work), and multi-get matches
+ * `VALUE` lines against it with a Map lookup. For an ASCII string, by far the
+ * common case, it is the string itself: no allocation at all.
+ *
+ * @param key - The key as the caller gave it.
+ * @param prefixBytes - The byte length of the client's `keyPrefix`.
+ */
+export function keyBytes(key: unknown, prefixBytes: number): string {
+  if (typeof key === 'string') {
+    const length = key.length;
+    let ascii = true;
+    for (let i = 0; i < length; i++) {
+      const c = key.charCodeAt(i);
+      // Space, CR, LF, NUL, every C0 control and DEL would split or inject commands.
+      if (c <= 0x20 || c === 0x7f) throw new InvalidKeyError(`character ${codeName(c)} at index ${i}`);
+      if (c >= 0x80) ascii = false;
+    }
+    if (ascii) {
+      if (length === 0) throw new InvalidKeyError('the key is empty');
+      if (length + prefixBytes > MAX_KEY_BYTES) throw tooLong(length, prefixBytes);
+      return key;
+    }
+    if (!(key as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      // A lone surrogate would be sent as U+FFFD: two different keys would name one item.
+      throw new InvalidKeyError('the string holds a lone surrogate, which has no UTF-8 encoding');
+    }
+    const bytes = Buffer.from(key, 'utf8');
+    if (bytes.length + prefixBytes > MAX_KEY_BYTES) throw tooLong(bytes.length, prefixBytes);
+    return bytes.toString('latin1');
+  }
+  if (key instanceof Uint8Array) {
+    const length = key.length;
+    if (length === 0) throw new InvalidKeyError('the key is empty');
+    if (length + prefixBytes > MAX_KEY_BYTES) throw tooLong(length, prefixBytes);
+    for (let i = 0; i < length; i++) {
+      const c = key[i]!;
+      if (c <= 0x20 || c === 0x7f) throw new InvalidKeyError(`byte ${codeName(c)} at index ${i}`);
+    }
+    return Buffer.from(key.buffer, key.byteOffset, length).toString('latin1');
+  }
+  throw new InvalidKeyError(`a key must be a string or a Uint8Array, not ${key === null ? 'null' : typeof key}`);
+}
+
+/**
+ * Validates a `keyPrefix` option and returns its UTF-8 bytes as latin1.
+ * Throws {@link InvalidKeyError} for characters a key cannot hold.
+ */
+export function prefixBytes(prefix: string): string {
+  if (prefix === '') return '';
+  const bytes = keyBytes(prefix, 0);
+  if (bytes.length >= MAX_KEY_BYTES) throw tooLong(bytes.length, 0);
+  return bytes;
+}
+
+function tooLong(bytes: number, prefix: number): InvalidKeyError {
+  return new InvalidKeyError(
+    prefix > 0
+      ? `it is ${bytes + prefix} bytes with the ${prefix}-byte keyPrefix, more than ${MAX_KEY_BYTES}`
+      : `it is ${bytes} bytes, more than ${MAX_KEY_BYTES}`,
+  );
+}
+
+function codeName(c: number): string {
+  if (c === 0x20) return 'space';
+  return `0x${c.toString(16).padStart(2, '0')}`;
+}

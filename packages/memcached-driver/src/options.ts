@@ -1,0 +1,223 @@
+import type { ConnectionOptions } from 'node:tls';
+import { InvalidOptionError } from '@clonepool/core';
+import type { DistributionKind } from './distribution/index.js';
+import { prefixBytes } from './keys.js';
+
+/**
+ * The options of a {@link Client}: pylibmc's behaviors in camelCase, with units
+ * in the names. Unknown names are rejected, as pylibmc rejects unknown behaviors.
+ */
+export interface ClientOptions {
+  /**
+   * How long a connect may take before it fails with `ERR_MEMCACHED_TIMEOUT`
+   * (pylibmc's `connect_timeout`).
+   * @default 4000
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * How long operations may wait with no reply byte arriving before every
+   * operation on that connection is rejected with `ERR_MEMCACHED_TIMEOUT` and the
+   * socket is closed. It is a deadline on progress, not an idle timer: it runs
+   * only while replies are owed, and restarts whenever reply bytes arrive.
+   * @default 1000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Sets `TCP_NODELAY`, so small commands leave at once (the client already
+   * coalesces the writes of one tick).
+   * @default true
+   */
+  readonly tcpNoDelay?: boolean;
+  /**
+   * Enables TCP keep-alive probes on the sockets (pylibmc's `tcp_keepalive`).
+   * @default false
+   */
+  readonly keepAlive?: boolean;
+  /**
+   * Prepended to every key on the wire; counts toward the 250-byte limit. As in
+   * pylibmc, the prefix is not hashed: a key lives on the same server with or
+   * without it.
+   * @default ''
+   */
+  readonly keyPrefix?: string;
+  /**
+   * Values of at least this many bytes are zlib-compressed when that makes them
+   * smaller (pylibmc's `min_compress_len`); `0` turns compression off. Compressed
+   * values carry pylibmc's zlib flag and are inflated on read whatever this says.
+   * @default 0
+   */
+  readonly compressionThreshold?: number;
+  /**
+   * The zlib level, `-1` (zlib's default, 6) or 0 to 9 (pylibmc's `compress_level`).
+   * @default -1
+   */
+  readonly compressionLevel?: number;
+  /**
+   * The largest value, in bytes after serialization and compression, that a
+   * write sends; a larger one rejects with `ERR_VALUE_TOO_LARGE` before anything
+   * is sent. The default leaves room for memcached's item header and a 250-byte
+   * key inside its default 1 MiB item limit (`-I 1m`).
+   * @default 1048064
+   */
+  readonly maxValueBytes?: number;
+  /**
+   * How long a server that failed to connect or timed out is left alone:
+   * operations for it reject with `ERR_MEMCACHED_CONNECTION` at once until this
+   * has passed, then the next operation connects again (pylibmc's `retry_timeout`,
+   * in milliseconds). A connection the server closed is re-made on the next
+   * operation without waiting.
+   * @default 2000
+   */
+  readonly retryTimeoutMs?: number;
+  /**
+   * How keys are spread over several servers: `'modula'` (pylibmc's default),
+   * `'ketama'` or `'ketama-weighted'`, computed exactly as libmemcached does.
+   * @default 'modula'
+   */
+  readonly distribution?: DistributionKind;
+  /**
+   * Connects with TLS (memcached 1.6 started with `-Z`): `true`, or the options
+   * passed to `tls.connect` (`ca`, `cert`, `key`, `servername`,
+   * `rejectUnauthorized`, …).
+   * @default false
+   */
+  readonly tls?: boolean | ConnectionOptions;
+  /**
+   * The user for memcached's ASCII authentication (`memcached -Y auth-file`);
+   * give `password` too.
+   * @default undefined
+   */
+  readonly username?: string;
+  /**
+   * The password for memcached's ASCII authentication. It is kept out of logs
+   * and `util.inspect` output.
+   * @default undefined
+   */
+  readonly password?: string;
+}
+
+/** The options after validation, shared (frozen) by a client and all its clones. */
+export interface ParsedOptions {
+  readonly connectTimeoutMs: number;
+  readonly timeoutMs: number;
+  readonly tcpNoDelay: boolean;
+  readonly keepAlive: boolean;
+  /** The prefix's UTF-8 bytes as a latin1 string. */
+  readonly keyPrefix: string;
+  readonly compressionThreshold: number;
+  readonly compressionLevel: number;
+  readonly maxValueBytes: number;
+  readonly retryTimeoutMs: number;
+  readonly distribution: DistributionKind;
+  readonly tls: ConnectionOptions | undefined;
+  /** The ASCII auth command, pre-encoded; `undefined` without authentication. */
+  readonly auth: Buffer | undefined;
+}
+
+const KNOWN = new Set([
+  'connectTimeoutMs',
+  'timeoutMs',
+  'tcpNoDelay',
+  'keepAlive',
+  'keyPrefix',
+  'compressionThreshold',
+  'compressionLevel',
+  'maxValueBytes',
+  'retryTimeoutMs',
+  'distribution',
+  'tls',
+  'username',
+  'password',
+]);
+
+/** memcached's default item size limit (`-I 1m`) less room for its item header and a 250-byte key. */
+export const DEFAULT_MAX_VALUE_BYTES: number = 1024 * 1024 - 512;
+
+/** Validates {@link ClientOptions}; throws `InvalidOptionError` (`ERR_INVALID_OPTION`). */
+export function parseOptions(options: unknown): ParsedOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionError('options', 'an object', options);
+  }
+  const o = options as Record<string, unknown>;
+  for (const name of Object.keys(o)) {
+    if (!KNOWN.has(name)) {
+      throw new InvalidOptionError(name, `one of the known options (${[...KNOWN].join(', ')})`, 'an unknown option');
+    }
+  }
+  const username = optionalString(o, 'username');
+  const password = optionalString(o, 'password');
+  if ((username === undefined) !== (password === undefined)) {
+    throw new InvalidOptionError(username === undefined ? 'username' : 'password', 'given with the other', undefined);
+  }
+  let auth: Buffer | undefined;
+  if (username !== undefined && password !== undefined) {
+    if (!/^[^\s]+$/.test(username)) throw new InvalidOptionError('username', 'non-empty, without spaces', username);
+    if (/[\r\n]/.test(password) || password === '') {
+      throw new InvalidOptionError('password', 'non-empty, without CR or LF', 'a password that is not');
+    }
+    // memcached's ASCII auth: a `set` whose data is "<user> <password>"; the key is ignored.
+    const data = Buffer.from(`${username} ${password}`, 'utf8');
+    auth = Buffer.concat([Buffer.from(`set auth 0 0 ${data.length}\r\n`, 'latin1'), data, Buffer.from('\r\n')]);
+  }
+  const keyPrefix = o.keyPrefix ?? '';
+  if (typeof keyPrefix !== 'string') throw new InvalidOptionError('keyPrefix', 'a string', keyPrefix);
+  let prefix: string;
+  try {
+    prefix = prefixBytes(keyPrefix);
+  } catch (error) {
+    throw new InvalidOptionError(
+      'keyPrefix',
+      'usable in a key (no spaces or control characters, under 250 bytes)',
+      keyPrefix,
+    );
+  }
+  const distribution = o.distribution ?? 'modula';
+  if (distribution !== 'modula' && distribution !== 'ketama' && distribution !== 'ketama-weighted') {
+    throw new InvalidOptionError('distribution', "'modula', 'ketama' or 'ketama-weighted'", distribution);
+  }
+  const tls = o.tls ?? false;
+  if (typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
+    throw new InvalidOptionError('tls', 'a boolean or tls.connect options', tls);
+  }
+  const compressionLevel = integer(o, 'compressionLevel', -1, -1, 9);
+  return Object.freeze({
+    connectTimeoutMs: integer(o, 'connectTimeoutMs', 4000, 1, 2 ** 31 - 1),
+    timeoutMs: integer(o, 'timeoutMs', 1000, 1, 2 ** 31 - 1),
+    tcpNoDelay: boolean(o, 'tcpNoDelay', true),
+    keepAlive: boolean(o, 'keepAlive', false),
+    keyPrefix: prefix,
+    compressionThreshold: integer(o, 'compressionThreshold', 0, 0, 2 ** 31 - 1),
+    compressionLevel,
+    maxValueBytes: integer(o, 'maxValueBytes', DEFAULT_MAX_VALUE_BYTES, 0, 2 ** 31 - 1),
+    retryTimeoutMs: integer(o, 'retryTimeoutMs', 2000, 0, 2 ** 31 - 1),
+    distribution,
+    tls: tls === false ? undefined : tls === true ? {} : { ...tls },
+    auth,
+  });
+}
+
+function integer(o: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const value = o[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+function boolean(o: Record<string, unknown>, name: string, fallback: boolean): boolean {
+  const value = o[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidOptionError(name, 'a boolean', value);
+  return value;
+}
+
+function optionalString(o: Record<string, unknown>, name: string): string | undefined {
+  const value = o[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new InvalidOptionError(name, 'a string', name === 'password' ? 'a non-string' : value);
+  }
+  return value;
+}

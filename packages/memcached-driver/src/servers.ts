@@ -1,0 +1,111 @@
+import { isIP } from 'node:net';
+import { ClonepoolError } from '@clonepool/core';
+import type { DistributionServer } from './distribution/index.js';
+
+/** The default memcached port. */
+export const DEFAULT_PORT = 11211;
+
+/** A server spec after parsing. */
+export interface ServerAddress extends DistributionServer {
+  /** The socket path for a UNIX socket server, else `undefined`. */
+  readonly path: string | undefined;
+  /** How errors and `stats()` name the server: `host:port`, `[v6]:port`, or the path. */
+  readonly label: string;
+}
+
+/**
+ * A server spec could not be parsed. Code `ERR_INVALID_SERVER`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * try {
+ *   new Client('localhost:port');
+ * } catch (error) {
+ *   console.log((error as { code: string }).code);
+ * }
+ * // → ERR_INVALID_SERVER
+ * ```
+ */
+export class InvalidServerError extends ClonepoolError {
+  /** `ERR_INVALID_SERVER` */
+  static readonly code = 'ERR_INVALID_SERVER';
+  /**
+   * @param spec - The spec as given.
+   * @param reason - What is wrong with it.
+   */
+  constructor(spec: unknown, reason: string) {
+    super(
+      InvalidServerError.code,
+      `Invalid memcached server ${typeof spec === 'string' ? JSON.stringify(spec) : String(spec)}: ${reason}. Write "host", "host:port", "host:port:weight", "[::1]:port" or "/path/to/memcached.sock".`,
+    );
+  }
+}
+
+/**
+ * Parses one server spec as pylibmc spells it: `"host"`, `"host:port"`,
+ * `"host:port:weight"`, `"[::1]"`, `"[::1]:port[:weight]"` or `"/path/to/sock"`.
+ * Throws {@link InvalidServerError}.
+ */
+export function parseServer(spec: unknown): ServerAddress {
+  if (typeof spec !== 'string') throw new InvalidServerError(spec, 'a server spec must be a string');
+  const text = spec.trim();
+  if (text === '') throw new InvalidServerError(spec, 'it is empty');
+  if (text.startsWith('/')) {
+    if (/[\0\r\n]/.test(text)) throw new InvalidServerError(spec, 'the socket path holds a control character');
+    return Object.freeze({ host: text, port: 0, weight: 1, path: text, label: text });
+  }
+  let host: string;
+  let rest: string;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close === -1) throw new InvalidServerError(spec, 'the IPv6 address has no closing "]"');
+    host = text.slice(1, close);
+    if (isIP(host) !== 6) throw new InvalidServerError(spec, `"${host}" is not an IPv6 address`);
+    rest = text.slice(close + 1);
+    if (rest !== '' && !rest.startsWith(':')) throw new InvalidServerError(spec, 'expected ":port" after "]"');
+    rest = rest.slice(1);
+  } else {
+    const colon = text.indexOf(':');
+    if (colon !== -1 && text.indexOf(':', colon + 1) !== -1 && isIP(text) === 6) {
+      throw new InvalidServerError(spec, 'an IPv6 address needs brackets, as in "[::1]:11211"');
+    }
+    host = colon === -1 ? text : text.slice(0, colon);
+    rest = colon === -1 ? '' : text.slice(colon + 1);
+    if (host === '' || !/^[A-Za-z0-9._-]+$/.test(host))
+      throw new InvalidServerError(spec, `"${host}" is not a host name`);
+  }
+  let port = DEFAULT_PORT;
+  let weight = 1;
+  if (rest !== '') {
+    const parts = rest.split(':');
+    if (parts.length > 2) throw new InvalidServerError(spec, 'too many ":" parts');
+    port = integer(parts[0]!, spec, 'port');
+    if (port < 1 || port > 65535) throw new InvalidServerError(spec, `port ${port} is outside 1–65535`);
+    if (parts.length === 2) {
+      weight = integer(parts[1]!, spec, 'weight');
+      if (weight < 1) throw new InvalidServerError(spec, 'the weight must be at least 1');
+    }
+  }
+  const label = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return Object.freeze({ host, port, weight, path: undefined, label });
+}
+
+/**
+ * Parses a server list: one spec, a comma-separated string of specs (as
+ * `MEMCACHED_SERVERS` holds them), or an array of specs.
+ */
+export function parseServers(servers: unknown): readonly ServerAddress[] {
+  let specs: unknown[];
+  if (typeof servers === 'string') specs = servers.split(',');
+  else if (Array.isArray(servers)) specs = servers;
+  else throw new InvalidServerError(servers, 'servers must be a string or an array of strings');
+  if (specs.length === 0) throw new InvalidServerError('', 'the server list is empty');
+  return Object.freeze(specs.map(parseServer));
+}
+
+function integer(text: string, spec: unknown, what: string): number {
+  if (!/^\d{1,9}$/.test(text)) throw new InvalidServerError(spec, `the ${what} "${text}" is not a whole number`);
+  return Number(text);
+}

@@ -1,0 +1,209 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from './client.js';
+import type { ClientOptions } from './options.js';
+
+/** How to start a test memcached. */
+export interface StartMemcachedOptions {
+  /**
+   * Listen on a UNIX socket in a fresh temporary directory instead of a loopback TCP port.
+   * @default false
+   */
+  readonly unixSocket?: boolean;
+  /**
+   * More `memcached` arguments, such as `['-I', '2m']`, `['-Y', authFile]` or TLS's `['-Z', '-o', '…']`.
+   * @default []
+   */
+  readonly args?: readonly string[];
+  /**
+   * The memory limit, in megabytes (`-m`).
+   * @default 64
+   */
+  readonly memoryMb?: number;
+  /**
+   * The binary to run.
+   * @default process.env.MEMCACHED_BIN ?? 'memcached'
+   */
+  readonly binary?: string;
+}
+
+/** A running test memcached. */
+export interface TestMemcached {
+  /** The address to give a {@link Client}: `127.0.0.1:port` or the socket path. */
+  readonly address: string;
+  /** `127.0.0.1`, or the socket path. */
+  readonly host: string;
+  /** The TCP port; 0 for a UNIX socket. */
+  readonly port: number;
+  /** The server's process id. */
+  readonly pid: number;
+  /** Freezes the server (`SIGSTOP`): it accepts connections but answers nothing. */
+  pause(): void;
+  /** Lets a paused server run again (`SIGCONT`). */
+  resume(): void;
+  /** Kills the server and waits for it to exit; idempotent. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killAllOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // A test run that crashes or forgets stop() must not leave memcached behind.
+  process.once('exit', () => {
+    for (const child of running) {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(target: { port: number; host: string } | { path: string }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = 'path' in target ? connect(target.path) : connect(target.port, target.host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts a real `memcached` on a free loopback port (or a UNIX socket) and
+ * waits until it accepts connections. The server is killed by `stop()`, and in
+ * any case when this process exits; it does not keep the process alive.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ * import { startMemcached } from '@clonepool/memcached/testing';
+ *
+ * const server = await startMemcached();
+ * const client = new Client(server.address);
+ * await client.set('k', 'v');
+ * console.log(await client.get('k'));
+ * await client.close();
+ * await server.stop();
+ * // → v
+ * ```
+ */
+export async function startMemcached(options: StartMemcachedOptions = {}): Promise<TestMemcached> {
+  killAllOnExit();
+  const binary = options.binary ?? process.env.MEMCACHED_BIN ?? 'memcached';
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let dir: string | undefined;
+    let target: { port: number; host: string } | { path: string };
+    const args = ['-m', String(options.memoryMb ?? 64), '-t', '1', '-c', '4096', '-U', '0'];
+    if (options.unixSocket) {
+      dir = mkdtempSync(join(tmpdir(), 'clonepool-memcached-'));
+      const path = join(dir, 'memcached.sock');
+      target = { path };
+      args.push('-s', path, '-a', '0777');
+    } else {
+      // Another process may take the port between this check and memcached's bind; then we retry.
+      const port = await freePort();
+      target = { port, host: '127.0.0.1' };
+      args.push('-l', '127.0.0.1', '-p', String(port));
+    }
+    if (process.getuid?.() === 0) args.push('-u', 'nobody');
+    args.push(...(options.args ?? []));
+    const child = spawn(binary, args, { stdio: 'ignore' });
+    child.unref();
+    running.add(child);
+    let exited = false;
+    const exit = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        exited = true;
+        running.delete(child);
+        if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+        resolve();
+      });
+      child.once('error', (error) => {
+        lastError = error;
+        exited = true;
+        running.delete(child);
+        resolve();
+      });
+    });
+    const started = Date.now();
+    while (!exited && Date.now() - started < 10_000) {
+      if (await canConnect(target)) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (exited || child.pid === undefined) {
+      lastError ??= new Error(`memcached exited at start (args: ${args.join(' ')})`);
+      continue;
+    }
+    const pid = child.pid;
+    const address = 'path' in target ? target.path : `${target.host}:${target.port}`;
+    return {
+      address,
+      host: 'path' in target ? target.path : target.host,
+      port: 'path' in target ? 0 : target.port,
+      pid,
+      pause: () => {
+        if (!exited) child.kill('SIGSTOP');
+      },
+      resume: () => {
+        if (!exited) child.kill('SIGCONT');
+      },
+      stop: async () => {
+        if (!exited) {
+          child.ref(); // hold the process until the exit is seen, so stop() resolves
+          child.kill('SIGCONT');
+          child.kill('SIGKILL');
+        }
+        await exit;
+      },
+    };
+  }
+  throw new Error(`Could not start memcached (${binary}); is it installed and on PATH? ${lastError?.message ?? ''}`);
+}
+
+/**
+ * Makes a client for tests, like pylibmc's `make_test_client`: it uses the
+ * servers in `MEMCACHED_SERVERS` (comma-separated) when set, else starts a
+ * memcached that stops when the client is closed.
+ *
+ * @param options - The client's options.
+ *
+ * @example
+ * ```ts
+ * import { makeTestClient } from '@clonepool/memcached/testing';
+ *
+ * const client = await makeTestClient({ keyPrefix: 'test:' });
+ * await client.set('answer', 42);
+ * console.log(await client.get('answer'));
+ * await client.close();
+ * // → 42
+ * ```
+ */
+export async function makeTestClient(options?: ClientOptions): Promise<Client> {
+  const servers = process.env.MEMCACHED_SERVERS;
+  if (servers !== undefined && servers.trim() !== '') return new Client(servers, options);
+  const server = await startMemcached();
+  const client = new Client(server.address, options);
+  client.once('close', () => {
+    void server.stop();
+  });
+  return client;
+}

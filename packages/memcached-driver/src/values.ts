@@ -1,0 +1,186 @@
+import { deflateSync, inflateSync } from 'node:zlib';
+import { InvalidValueError, ValueTooLargeError } from './errors.js';
+
+/**
+ * What a client stores and returns. `Uint8Array`s come back as `Buffer`s;
+ * integers beyond `Number.MAX_SAFE_INTEGER` written by other clients come back
+ * as `bigint`.
+ */
+export type Value = string | number | bigint | boolean | Uint8Array | null | JsonArray | JsonObject;
+/** A JSON array as `set` takes it. */
+export type JsonArray = readonly unknown[];
+/** A plain object as `set` takes it (stored as JSON). */
+export type JsonObject = { readonly [key: string]: unknown };
+
+/**
+ * The item flags, bit for bit those of pylibmc 1.6 on Python 3 (`_pylibmcmodule.h`),
+ * so that both clients read what the other wrote:
+ *
+ * | bits | pylibmc writes it for | this client writes it for | reads back as |
+ * |---|---|---|---|
+ * | 0 | `bytes` | `Buffer`/`Uint8Array` | `Buffer` |
+ * | 1 `PICKLE` | other objects | never | the raw pickle bytes, as a `Buffer` |
+ * | 2 `INTEGER` | `bool` (`"1"`/`"0"`) | `boolean` | `true`/`false` (other digits: an integer) |
+ * | 4 `LONG` | `int` | integer `number` | `number`, or `bigint` beyond 2^53 |
+ * | 4 + 64 | — | `bigint` (pylibmc reads it as `int`, it masks bit 64 away) | `bigint` |
+ * | 16 `TEXT` | `str` (UTF-8) | `string` | `string` |
+ * | 32 | — (pylibmc returns the bytes) | arrays, plain objects, non-integer numbers, `null` as JSON | the parsed JSON |
+ * | +8 `ZLIB` | compressed values | compressed values | inflated first |
+ */
+export const Flags = Object.freeze({
+  NONE: 0,
+  PICKLE: 1,
+  INTEGER: 2,
+  LONG: 4,
+  ZLIB: 8,
+  TEXT: 16,
+  JSON: 32,
+  BIGINT: 64,
+});
+
+/** A value ready for the wire. */
+export interface Encoded {
+  readonly flags: number;
+  readonly bytes: Uint8Array | string;
+  /** When `bytes` is a string, how many bytes it has in `encoding`. */
+  readonly length: number;
+  /** How to write `bytes` when it is a string. */
+  readonly latin1: boolean;
+}
+
+/** Serialization settings, taken from the parsed client options. */
+export interface EncodeSettings {
+  readonly compressionThreshold: number;
+  readonly compressionLevel: number;
+  readonly maxValueBytes: number;
+}
+
+/**
+ * Serializes a value into its flags and bytes, compressing it when it reaches
+ * the threshold, and checks the size. Throws {@link InvalidValueError} or
+ * {@link ValueTooLargeError}; on success nothing has been written anywhere yet.
+ */
+export function encodeValue(value: unknown, settings: EncodeSettings): Encoded {
+  let flags: number;
+  let text: string;
+  switch (typeof value) {
+    case 'string':
+      flags = Flags.TEXT;
+      text = value;
+      break;
+    case 'number':
+      if (Number.isSafeInteger(value)) {
+        flags = Flags.LONG;
+        text = value === 0 ? '0' : String(value); // String(-0) is "0" too; kept explicit.
+      } else if (Number.isFinite(value)) {
+        flags = Flags.JSON;
+        text = JSON.stringify(value);
+      } else {
+        throw new InvalidValueError(`${value} cannot be stored: JSON has no NaN or Infinity. Store a string instead.`);
+      }
+      break;
+    case 'bigint':
+      flags = Flags.LONG | Flags.BIGINT;
+      text = value.toString();
+      break;
+    case 'boolean':
+      flags = Flags.INTEGER;
+      text = value ? '1' : '0';
+      break;
+    case 'object': {
+      if (value instanceof Uint8Array) return finish(Flags.NONE, value, settings);
+      if (value === null) {
+        flags = Flags.JSON;
+        text = 'null';
+        break;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+        const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
+        throw new InvalidValueError(
+          `A ${name} cannot be stored: only plain objects and arrays are stored as JSON. Convert it first (Object.fromEntries for a Map, toISOString for a Date).`,
+        );
+      }
+      try {
+        text = JSON.stringify(value);
+      } catch (error) {
+        throw new InvalidValueError(`The object cannot be serialized as JSON: ${(error as Error).message}.`, {
+          cause: error,
+        });
+      }
+      flags = Flags.JSON;
+      break;
+    }
+    default:
+      throw new InvalidValueError(
+        `A value of type ${typeof value} cannot be stored. Store a string, number, bigint, boolean, Buffer, plain object or array.`,
+      );
+  }
+  // Short ASCII-ish strings go to the wire without an intermediate Buffer.
+  if (settings.compressionThreshold === 0 || text.length < settings.compressionThreshold / 3) {
+    const length = Buffer.byteLength(text, 'utf8');
+    if (settings.compressionThreshold === 0 || length < settings.compressionThreshold) {
+      if (length > settings.maxValueBytes) throw new ValueTooLargeError(length, settings.maxValueBytes);
+      return { flags, bytes: text, length, latin1: length === text.length };
+    }
+  }
+  return finish(flags, Buffer.from(text, 'utf8'), settings);
+}
+
+function finish(flags: number, bytes: Uint8Array, settings: EncodeSettings): Encoded {
+  const threshold = settings.compressionThreshold;
+  if (threshold > 0 && bytes.length >= threshold) {
+    const compressed = deflateSync(bytes, { level: settings.compressionLevel });
+    if (compressed.length < bytes.length) {
+      flags |= Flags.ZLIB;
+      bytes = compressed;
+    }
+  }
+  if (bytes.length > settings.maxValueBytes) throw new ValueTooLargeError(bytes.length, settings.maxValueBytes);
+  return { flags, bytes, length: bytes.length, latin1: false };
+}
+
+/**
+ * Turns a stored item back into a value. `src` may be a shared socket chunk:
+ * strings decode straight from it and bytes are copied out, so nothing returned
+ * keeps the chunk alive. Throws {@link InvalidValueError} on bad zlib data or JSON.
+ */
+export function decodeValue(flags: number, src: Buffer, start: number, end: number, owned: boolean): unknown {
+  if ((flags & Flags.ZLIB) !== 0) {
+    let inflated: Buffer;
+    try {
+      inflated = inflateSync(src.subarray(start, end));
+    } catch (error) {
+      throw new InvalidValueError('A value flagged as zlib-compressed could not be inflated.', { cause: error });
+    }
+    return decodeValue(flags & ~Flags.ZLIB, inflated, 0, inflated.length, true);
+  }
+  if ((flags & Flags.TEXT) !== 0) return src.toString('utf8', start, end);
+  if ((flags & Flags.LONG) !== 0) return integer(src, start, end, (flags & Flags.BIGINT) !== 0);
+  if ((flags & Flags.INTEGER) !== 0) {
+    if (end - start === 1 && (src[start] === 0x31 || src[start] === 0x30)) return src[start] === 0x31;
+    return integer(src, start, end, false);
+  }
+  if ((flags & Flags.JSON) !== 0) {
+    try {
+      return JSON.parse(src.toString('utf8', start, end));
+    } catch (error) {
+      throw new InvalidValueError('A value flagged as JSON could not be parsed.', { cause: error });
+    }
+  }
+  // Raw bytes (and pylibmc pickles, which Node cannot read): give the caller its own copy.
+  if (owned && start === 0 && end === src.length) return src;
+  return Buffer.from(src.subarray(start, end));
+}
+
+function integer(src: Buffer, start: number, end: number, big: boolean): number | bigint {
+  // memcached pads a decr'd counter with trailing spaces when it gets shorter.
+  while (end > start && src[end - 1] === 0x20) end--;
+  const text = src.toString('latin1', start, end);
+  if (!/^-?\d+$/.test(text))
+    throw new InvalidValueError(`A value flagged as an integer holds ${JSON.stringify(text.slice(0, 40))}.`);
+  if (big) return BigInt(text);
+  if (text.length <= 15) return Number(text);
+  const n = BigInt(text);
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(n) : n;
+}
