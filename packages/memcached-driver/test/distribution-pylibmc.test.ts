@@ -4,7 +4,7 @@
 // distribution names. A placement mismatch shows up as a key on the wrong
 // server, so this cannot pass by accident.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDistribution, type DistributionKind } from '../src/distribution/index.ts';
+import { createDistribution, type DistributionKind } from '../src/distribution/index.js';
 import {
   askPylibmc,
   BEHAVIORS,
@@ -16,7 +16,7 @@ import {
   type RunningMemcached,
   startMemcached,
   stopMemcached,
-} from './helpers/pylibmc.ts';
+} from './helpers/pylibmc.js';
 
 const KEY_COUNT = 10_000;
 const encoder = new TextEncoder();

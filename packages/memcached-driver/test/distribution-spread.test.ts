@@ -8,7 +8,7 @@ import {
   type DistributionKind,
   type DistributionServer,
   hashMd5,
-} from '../src/distribution/index.ts';
+} from '../src/distribution/index.js';
 
 const KEYS = Array.from({ length: 100_000 }, (_, i) => new TextEncoder().encode(`user:${i}:session`));
 const KINDS: readonly DistributionKind[] = ['modula', 'ketama', 'ketama-weighted'];

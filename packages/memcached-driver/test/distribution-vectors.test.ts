@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createDistribution, type DistributionKind, type KeyHash, keyHashes } from '../src/distribution/index.ts';
+import { createDistribution, type DistributionKind, type KeyHash, keyHashes } from '../src/distribution/index.js';
 import {
   askPylibmc,
   BEHAVIORS,
@@ -14,7 +14,7 @@ import {
   PYTHON,
   parseSpec,
   VECTORS_SCRIPT,
-} from './helpers/pylibmc.ts';
+} from './helpers/pylibmc.js';
 
 interface Placement {
   name: string;

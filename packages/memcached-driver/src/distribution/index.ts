@@ -3,9 +3,9 @@
 // the algorithms (modula, ketama, weighted ketama, and the hash functions
 // libmemcached uses) live in this folder and match libmemcached exactly.
 import { InvalidOptionError } from '@clonepool/core';
-import { type KeyHash, keyHashes } from './hash.ts';
-import { Ketama } from './ketama.ts';
-import { Modula } from './modula.ts';
+import { type KeyHash, keyHashes } from './hash.js';
+import { Ketama } from './ketama.js';
+import { Modula } from './modula.js';
 
 /** One server as the distribution sees it. */
 export interface DistributionServer {
@@ -162,7 +162,7 @@ export {
   hashOneAtATime,
   type KeyHash,
   keyHashes,
-} from './hash.ts';
+} from './hash.js';
 export {
   DEFAULT_PORT,
   Ketama,
@@ -171,5 +171,5 @@ export {
   ketamaWeightedPoints,
   POINTS_PER_SERVER,
   POINTS_PER_SERVER_WEIGHTED,
-} from './ketama.ts';
-export { Modula } from './modula.ts';
+} from './ketama.js';
+export { Modula } from './modula.js';

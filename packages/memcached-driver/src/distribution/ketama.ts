@@ -17,8 +17,8 @@
 // - weighted: 160 points per server scaled by its share of the total weight,
 //   four points per MD5 digest of each name.
 
-import { type HashFunction, md5Digest } from './hash.ts';
-import type { DistributionServer } from './index.ts';
+import { type HashFunction, md5Digest } from './hash.js';
+import type { DistributionServer } from './index.js';
 
 /** Points per server on a plain ketama continuum (libmemcached's `MEMCACHED_POINTS_PER_SERVER`). */
 export const POINTS_PER_SERVER = 100;

@@ -1,5 +1,5 @@
 // Modula: libmemcached's default distribution (hash.cc, dispatch_host).
-import type { HashFunction } from './hash.ts';
+import type { HashFunction } from './hash.js';
 
 /**
  * Places keys as libmemcached's modula distribution does: `hash(key) % serverCount`.

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { DistributionKind, DistributionServer } from '../../src/distribution/index.ts';
+import type { DistributionKind, DistributionServer } from '../../src/distribution/index.js';
 
 /** The Python that has pylibmc (the `python3` on PATH may be a pyenv one without it). */
 export const PYTHON = process.env.PYLIBMC_PYTHON ?? '/usr/bin/python3';
