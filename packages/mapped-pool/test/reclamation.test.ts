@@ -35,6 +35,30 @@ describe.runIf(gc !== undefined)('reclamation after garbage collection', () => {
     expect(master.clones.map((c) => c.closeCount)).toEqual([1, 1, 1]);
   });
 
+  it('reclaims a context whose client keeps a timer of its own, as socket clients do', async () => {
+    // A client's timers and sockets record the async context they were made in;
+    // the pool clones outside its contexts so they cannot keep one alive.
+    const timers: NodeJS.Timeout[] = [];
+    const master = {
+      clone: () => {
+        const heartbeat = setInterval(() => {}, 1_000);
+        heartbeat.unref();
+        timers.push(heartbeat);
+        return { close: () => clearInterval(heartbeat) };
+      },
+    };
+    const pool = new Pool(master);
+    void pool.run(async () => {
+      await pool.use(() => {});
+      await new Promise(() => {});
+    });
+    await sleep(1);
+    await collectUntil(() => pool.stats().reclaimed === 1);
+    expect(pool.stats()).toMatchObject({ size: 0, reclaimed: 1 });
+    await pool.close();
+    for (const timer of timers) clearInterval(timer);
+  });
+
   it('reclaims the client of an object key once the key is garbage-collected', async () => {
     const master = new TestClient();
     let tenant: object | undefined = { name: 'acme' };
