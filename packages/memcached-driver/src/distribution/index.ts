@@ -164,12 +164,11 @@ export {
   keyHashes,
 } from './hash.js';
 export {
-  DEFAULT_PORT,
+  KETAMA_POINTS_PER_SERVER,
+  KETAMA_POINTS_PER_SERVER_WEIGHTED,
   Ketama,
   type KetamaOptions,
   ketamaPointName,
   ketamaWeightedPoints,
-  POINTS_PER_SERVER,
-  POINTS_PER_SERVER_WEIGHTED,
 } from './ketama.js';
 export { Modula } from './modula.js';

@@ -20,14 +20,35 @@
 import { type HashFunction, md5Digest } from './hash.js';
 import type { DistributionServer } from './index.js';
 
-/** Points per server on a plain ketama continuum (libmemcached's `MEMCACHED_POINTS_PER_SERVER`). */
-export const POINTS_PER_SERVER = 100;
+/**
+ * Points per server on a plain ketama continuum (libmemcached's `MEMCACHED_POINTS_PER_SERVER`).
+ *
+ * @example
+ * ```ts
+ * import { KETAMA_POINTS_PER_SERVER } from '@clonepool/memcached';
+ *
+ * console.log(KETAMA_POINTS_PER_SERVER);
+ * // → 100
+ * ```
+ */
+export const KETAMA_POINTS_PER_SERVER = 100;
 
-/** Points per server of average weight on a weighted continuum (libmemcached's `MEMCACHED_POINTS_PER_SERVER_KETAMA`). */
-export const POINTS_PER_SERVER_WEIGHTED = 160;
+/**
+ * Points per server of average weight on a weighted continuum (libmemcached's `MEMCACHED_POINTS_PER_SERVER_KETAMA`).
+ *
+ * @example
+ * ```ts
+ * import { KETAMA_POINTS_PER_SERVER_WEIGHTED } from '@clonepool/memcached';
+ *
+ * console.log(KETAMA_POINTS_PER_SERVER_WEIGHTED);
+ * // → 160
+ * ```
+ */
+export const KETAMA_POINTS_PER_SERVER_WEIGHTED = 160;
 
-/** The port libmemcached leaves out of point names (`MEMCACHED_DEFAULT_PORT`). */
-export const DEFAULT_PORT = 11211;
+// The port libmemcached leaves out of point names (MEMCACHED_DEFAULT_PORT); the
+// same number as servers.ts DEFAULT_PORT, kept here so the ring reads on its own.
+const DEFAULT_PORT = 11211;
 
 // Points per MD5 digest on a weighted continuum: one per 4-byte word.
 const POINTS_PER_DIGEST = 4;
@@ -73,7 +94,7 @@ export function ketamaPointName(server: DistributionServer, index: number): stri
 export function ketamaWeightedPoints(weight: number, totalWeight: number, liveServers: number): number {
   const f = Math.fround;
   const share = f(f(weight) / f(totalWeight));
-  const points = f(f(f(f(share * POINTS_PER_SERVER_WEIGHTED) / POINTS_PER_DIGEST) * f(liveServers)) + f(1e-10));
+  const points = f(f(f(f(share * KETAMA_POINTS_PER_SERVER_WEIGHTED) / POINTS_PER_DIGEST) * f(liveServers)) + f(1e-10));
   return Math.floor(points) * POINTS_PER_DIGEST;
 }
 
@@ -166,11 +187,11 @@ function buildPoints(servers: readonly DistributionServer[], options: KetamaOpti
   for (let i = 0; i < servers.length; i++) if (!ejected?.has(i)) live.push(i);
 
   if (!weighted) {
-    const points = new Float64Array(live.length * POINTS_PER_SERVER);
+    const points = new Float64Array(live.length * KETAMA_POINTS_PER_SERVER);
     let at = 0;
     for (const owner of live) {
       const server = servers[owner] as DistributionServer;
-      for (let p = 0; p < POINTS_PER_SERVER; p++) {
+      for (let p = 0; p < KETAMA_POINTS_PER_SERVER; p++) {
         points[at++] = hash(encoder.encode(ketamaPointName(server, p))) * OWNER_SPAN + owner;
       }
     }
