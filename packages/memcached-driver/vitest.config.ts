@@ -6,5 +6,9 @@ export default defineProject({
   test: {
     name: '@clonepool/memcached',
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    // Each file starts its own memcached for what it must not share (SIGSTOP, flush_all, auth, TLS).
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
   },
 });

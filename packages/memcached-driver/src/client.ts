@@ -316,7 +316,8 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
           wanted = new Map();
           byServer.set(connection, wanted);
         }
-        wanted.set(prefix === '' ? bytes : prefix + bytes, key);
+        const wire = prefix === '' ? bytes : prefix + bytes;
+        if (!wanted.has(wire)) wanted.set(wire, key);
       }
       const hits = new Map<K, V>();
       if (byServer.size === 0) return Promise.resolve(hits);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +115,8 @@ export async function startMemcached(options: StartMemcachedOptions = {}): Promi
     const args = ['-m', String(options.memoryMb ?? 64), '-t', '1', '-c', '4096', '-U', '0'];
     if (options.unixSocket) {
       dir = mkdtempSync(join(tmpdir(), 'clonepool-memcached-'));
+      // memcached may drop privileges (-u nobody) before it creates the socket.
+      chmodSync(dir, 0o777);
       const path = join(dir, 'memcached.sock');
       target = { path };
       args.push('-s', path, '-a', '0777');

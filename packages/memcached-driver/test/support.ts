@@ -1,0 +1,85 @@
+import { connect } from 'node:net';
+import { afterAll, inject } from 'vitest';
+import { Client, type ClientOptions } from '../src/index.ts';
+import { type StartMemcachedOptions, startMemcached, type TestMemcached } from '../src/testing.ts';
+
+/** The memcached the global setup started. */
+export const sharedServer = (): string => inject('memcachedServer');
+
+const clients = new Set<Client>();
+
+/** A client on the shared server with a key prefix of its own, closed after the file. */
+export function sharedClient(options: ClientOptions = {}): Client {
+  const client = new Client(sharedServer(), {
+    keyPrefix: `t${process.pid}${Math.random().toString(36).slice(2, 8)}:`,
+    ...options,
+  });
+  clients.add(client);
+  return client;
+}
+
+/** A client that is closed after the file. */
+export function track(client: Client): Client {
+  clients.add(client);
+  return client;
+}
+
+afterAll(async () => {
+  await Promise.all([...clients].map((client) => client.close()));
+  clients.clear();
+});
+
+/** Starts a memcached of the file's own, stopped after the file. */
+export async function ownServer(options?: StartMemcachedOptions): Promise<TestMemcached> {
+  const server = await startMemcached(options);
+  afterAll(() => server.stop());
+  return server;
+}
+
+/** Reads one server's counters. */
+export async function serverStats(address: string): Promise<Record<string, string>> {
+  const client = new Client(address);
+  try {
+    return [...(await client.stats()).values()][0]!;
+  } finally {
+    await client.close();
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reads an item's flags and stored length with a raw socket, bypassing the client. */
+export function rawGet(address: string, key: string): Promise<{ flags: number; length: number }> {
+  return rawCommand(address, `get ${key}\r\n`).then((reply) => {
+    const match = /^VALUE \S+ (\d+) (\d+)/.exec(reply.toString('latin1'));
+    if (!match) throw new Error(`no VALUE in ${reply.toString('latin1').slice(0, 80)}`);
+    return { flags: Number(match[1]), length: Number(match[2]) };
+  });
+}
+
+/** Stores raw bytes with the given flags, bypassing the client. */
+export function rawSet(address: string, key: string, flags: number, data: Buffer): Promise<Buffer> {
+  return rawCommand(
+    address,
+    Buffer.concat([Buffer.from(`set ${key} ${flags} 0 ${data.length}\r\n`), data, Buffer.from('\r\n')]),
+  );
+}
+
+function rawCommand(address: string, command: string | Buffer): Promise<Buffer> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const socket = address.startsWith('/') ? connect(address) : connect(Number(port), host!);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      const all = Buffer.concat(chunks);
+      const text = all.toString('latin1');
+      if (text.endsWith('END\r\n') || text.endsWith('STORED\r\n')) {
+        socket.destroy();
+        resolve(all);
+      }
+    });
+    socket.on('error', reject);
+    socket.write(command);
+  });
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { Client, DEFAULT_MAX_VALUE_BYTES, Flags } from '../src/index.ts';
+import { ownServer, rawGet, rawSet, sharedClient, track } from './support.ts';
+
+describe('values', () => {
+  const client = sharedClient();
+
+  it.each([
+    ['a string', 'héllo wörld ✓'],
+    ['an empty string', ''],
+    ['an integer', 42],
+    ['a negative integer', -7],
+    ['zero', 0],
+    ['a float', 1.5],
+    ['a bigint', 12345678901234567890123n],
+    ['a small bigint', 5n],
+    ['true', true],
+    ['false', false],
+    ['null', null],
+    ['an object', { a: 1, b: [true, null, 'x'] }],
+    ['an array', [1, 'two', { three: 3 }]],
+  ])('a get returns what a set stored: %s', async (_, value) => {
+    await client.set('v', value);
+    expect(await client.get('v')).toEqual(value);
+  });
+
+  it('bytes come back as a Buffer with the same content', async () => {
+    const bytes = new Uint8Array([0, 1, 2, 255]);
+    await client.set('bytes', bytes);
+    const back = await client.get('bytes');
+    expect(Buffer.isBuffer(back)).toBe(true);
+    expect([...(back as Buffer)]).toEqual([0, 1, 2, 255]);
+  });
+
+  it('stores 0-byte values', async () => {
+    await client.set('empty', Buffer.alloc(0));
+    expect(await client.get('empty')).toEqual(Buffer.alloc(0));
+  });
+
+  it('binary data holding CR, LF and \\r\\nEND\\r\\n survives, alone and among other replies', async () => {
+    const nasty = Buffer.from('a\r\nEND\r\nVALUE x 0 3\r\nabc\r\n\r\n\n\r\0END');
+    await client.set('nasty', nasty);
+    await client.set('nasty-text', nasty.toString('latin1'));
+    expect(await client.get('nasty')).toEqual(nasty);
+    const hits = await client.getMulti(['nasty', 'nasty-text', 'nasty']);
+    expect(hits.get('nasty')).toEqual(nasty);
+    expect(hits.get('nasty-text')).toBe(nasty.toString('latin1'));
+  });
+
+  it('values near the size limit are stored; one byte more is refused before sending', async () => {
+    const limit = track(new Client(client.servers[0]!));
+    const big = Buffer.alloc(DEFAULT_MAX_VALUE_BYTES, 0x61);
+    big[0] = 13;
+    big[big.length - 1] = 10;
+    expect(await limit.set('x'.repeat(250), big)).toBe(true);
+    expect(await limit.get('x'.repeat(250))).toEqual(big);
+    await expect(limit.set('too-big', Buffer.alloc(DEFAULT_MAX_VALUE_BYTES + 1))).rejects.toMatchObject({
+      code: 'ERR_VALUE_TOO_LARGE',
+    });
+    expect(await limit.get('too-big')).toBeUndefined();
+  });
+
+  it("compresses values from compressionThreshold bytes with pylibmc's zlib flag, and reads them back", async () => {
+    const prefix = `zc${process.pid}:`;
+    const compressing = sharedClient({ compressionThreshold: 100, keyPrefix: prefix });
+    const plain = sharedClient({ keyPrefix: prefix });
+    const text = 'compress me '.repeat(1000);
+    await compressing.set('z', text);
+    expect(await compressing.get('z')).toBe(text);
+    // Any client reads it, whatever its own threshold.
+    expect(await plain.get('z')).toBe(text);
+    const raw = await rawGet(compressing.servers[0]!, `${prefix}z`);
+    expect(raw.flags).toBe(Flags.TEXT | Flags.ZLIB);
+    expect(raw.length).toBeLessThan(text.length / 10);
+    // Below the threshold, or when compression would not help, values go as they are.
+    await compressing.set('small', 'tiny');
+    expect((await rawGet(compressing.servers[0]!, `${prefix}small`)).flags).toBe(Flags.TEXT);
+    const random = Buffer.from(Array.from({ length: 500 }, (_, i) => (i * 7919) % 251));
+    await compressing.set('random', random);
+    expect(await compressing.get('random')).toEqual(random);
+  });
+
+  it('compression lets a value over maxValueBytes in when its compressed form fits', async () => {
+    const small = sharedClient({ maxValueBytes: 1000, compressionThreshold: 1 });
+    await small.set('fits', 'a'.repeat(5000));
+    expect(await small.get('fits')).toBe('a'.repeat(5000));
+  });
+
+  it('a value that fails to inflate rejects that get only', async () => {
+    const server = await ownServer();
+    const c = track(new Client(server.address));
+    await rawSet(server.address, 'badzlib', Flags.ZLIB, Buffer.from('not zlib'));
+    await rawSet(server.address, 'badjson', Flags.JSON, Buffer.from('{'));
+    await expect(c.get('badzlib')).rejects.toMatchObject({ code: 'ERR_INVALID_VALUE' });
+    await expect(c.get('badjson')).rejects.toMatchObject({ code: 'ERR_INVALID_VALUE' });
+    await c.set('fine', 1);
+    expect(await c.get('fine')).toBe(1);
+  });
+});
