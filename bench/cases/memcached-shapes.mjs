@@ -174,6 +174,7 @@ export async function runCase(name, connect) {
   const { shape, servers, size, keyCount } = args;
   const keys = benchKeys(size, keyCount);
   const isValue = (value) => value != null && value.length === size;
+  if (shape === 'probe') return probe(name, connect, keys, args.multiKeys, servers, isValue);
   const client = await connect(servers, isValue);
   let next = 0;
   const getOne = async () => isValue(await client.get(keys[next++ % keys.length]));
@@ -200,5 +201,25 @@ export async function runCase(name, connect) {
     process.exitCode = 1;
   }
   // A client that keeps a socket or timer after close() must not hold the case open.
+  setTimeout(() => process.exit(), 1_000).unref();
+}
+
+/** Whether the client works at all: one get and one multi-get of seeded keys; reports `{ failed }` with the reason if not. */
+async function probe(name, connect, keys, multiKeys, servers, isValue) {
+  let failed;
+  try {
+    const client = await connect(servers, isValue);
+    try {
+      const value = await client.get(keys[0]);
+      if (!isValue(value)) failed = `get(${keys[0]}) returned ${String(value).slice(0, 40)}`;
+      const hits = await client.getMulti(keys.slice(0, multiKeys));
+      if (!failed && hits !== multiKeys) failed = `getMulti of ${multiKeys} seeded keys returned ${hits} values`;
+    } finally {
+      await client.close();
+    }
+  } catch (error) {
+    failed = `${error?.name}: ${error?.message}`;
+  }
+  report({ client: name, shape: 'probe', failed });
   setTimeout(() => process.exit(), 1_000).unref();
 }

@@ -8,13 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { printTable, rate, runIsolated } from '../lib/harness.mjs';
-import {
-  benchKeys,
-  getCounters,
-  seedBenchData,
-  startMemcached,
-  startMemcachedServers,
-} from '../lib/memcached-server.mjs';
+import { getCounters, seedBenchData, startMemcached, startMemcachedServers } from '../lib/memcached-server.mjs';
 
 const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const WARMUP_MS = env('BENCH_WARMUP_MS', 2_000);
@@ -52,33 +46,30 @@ function newestMtime(dir) {
   return latest;
 }
 
+// Our driver runs from dist/ (what users get), or from src/ through tsx with BENCH_DRIVER=src.
+const FROM_SOURCE = process.env.BENCH_DRIVER === 'src';
+const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+const caseEnv = (client) =>
+  client === OURS && FROM_SOURCE
+    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${tsx} --conditions=@clonepool/source`.trim() }
+    : {};
+
+/** Null when our client gets and multi-gets the seeded keys from `servers`, else why not. */
 async function ourClientStatus(servers) {
-  let Client;
+  const args = { shape: 'probe', servers, size: SMALL, keyCount: KEY_COUNT, multiKeys: MULTI_KEYS };
   try {
-    ({ Client } = await import('@clonepool/memcached'));
+    const result = await runIsolated(caseFile(OURS), args, { env: caseEnv(OURS), timeoutMs: 30_000 });
+    return result.failed ?? null;
   } catch (error) {
-    return `not importable (${error.code ?? error.message}); build packages/memcached-driver first`;
+    return error.message;
   }
-  if (typeof Client !== 'function') return 'the package does not export Client yet';
-  try {
-    const client = new Client(servers.length === 1 ? servers[0] : servers);
-    try {
-      const key = benchKeys(SMALL, 1)[0];
-      const value = await client.get(key);
-      if (value == null || value.length !== SMALL) return `get(${key}) returned ${String(value)?.slice(0, 40)}`;
-    } finally {
-      await client.close();
-    }
-  } catch (error) {
-    return `${error.name}: ${error.message}`;
-  }
-  return null;
 }
 
 const started = new Date();
 const driverRoot = fileURLToPath(new URL('../../packages/memcached-driver/', import.meta.url));
 const distMtime = newestMtime(`${driverRoot}dist`);
-if (distMtime && newestMtime(`${driverRoot}src`) > distMtime) {
+if (FROM_SOURCE) console.log('> clonepool runs from packages/memcached-driver/src through tsx (BENCH_DRIVER=src).\n');
+else if (distMtime && newestMtime(`${driverRoot}src`) > distMtime) {
   console.log('> warning: packages/memcached-driver/src is newer than its dist/; the bench runs dist/ (rebuild it).\n');
 }
 
@@ -149,7 +140,7 @@ async function runCase(shape, client) {
   const args = { ...base, ...shape.args, servers };
   const before = await getCounters(servers);
   try {
-    const result = await runIsolated(caseFile(client), args, { timeoutMs: 180_000 });
+    const result = await runIsolated(caseFile(client), args, { env: caseEnv(client), timeoutMs: 180_000 });
     const after = await getCounters(servers);
     // The servers' own account: a case may not have caused a single miss.
     result.serverHits = after.hits - before.hits;
@@ -420,6 +411,7 @@ await writeFile(
       cpus: os.cpus().length,
       loadAverage: { before: loadBefore, after: loadAfter },
       settings: {
+        driver: FROM_SOURCE ? 'src' : 'dist',
         warmupMs: WARMUP_MS,
         durationMs: DURATION_MS,
         keyCount: KEY_COUNT,
