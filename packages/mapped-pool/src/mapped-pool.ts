@@ -75,6 +75,9 @@ const NO_KEY: unique symbol = Symbol('no key');
 /** The abort reason that tells a waiting reserve a sibling in its context mapped a client. */
 const SIBLING_MAPPED: unique symbol = Symbol('a sibling reserve mapped the context');
 
+/** The most clients of ended `run()` scopes left open until the next turn of the event loop. */
+const MAX_ENDED_SCOPES_PER_TURN = 256;
+
 /** How many sweeps of the idle timer fit in one `idleTimeoutMs`: a client closes at most a quarter late. */
 const SWEEPS_PER_TIMEOUT = 4;
 
@@ -530,7 +533,11 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    */
   #closeNextTurn(mapping: Mapping<C>): void {
     this.#endedScopes.push(mapping);
-    this.#closeEnded ??= this.#storage.exit(() => setImmediate(() => this.#closeEndedScopes()));
+    // A loop of scopes that never yields to the event loop (jobs that only
+    // await promises) would hold every ended scope's client open: close them
+    // now once a batch is full.
+    if (this.#endedScopes.length >= MAX_ENDED_SCOPES_PER_TURN) this.#closeEndedScopes();
+    else this.#closeEnded ??= this.#storage.exit(() => setImmediate(() => this.#closeEndedScopes()));
   }
 
   #closeEndedScopes(): void {

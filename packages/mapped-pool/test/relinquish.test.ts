@@ -95,3 +95,17 @@ describe('relinquish', () => {
     expect(master.clones.map((c) => c.closeCount)).toEqual([1, 1]);
   });
 });
+
+describe('scopes that end in a loop that never yields', () => {
+  it('closes the clients of ended scopes in bounded batches', async () => {
+    const master = new TestClient();
+    const pool = new MappedPool(master);
+    // Only microtasks: the event loop does not turn until the loop is over.
+    for (let i = 0; i < 1_000; i++) await pool.run(() => pool.use(() => {}));
+    const open = master.clones.filter((clone) => !clone.isClosed).length;
+    expect(open).toBeGreaterThan(0);
+    expect(open).toBeLessThanOrEqual(256);
+    await pool.close();
+    expect(master.clones.every((clone) => clone.closeCount === 1)).toBe(true);
+  });
+});
