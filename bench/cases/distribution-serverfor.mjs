@@ -6,7 +6,13 @@ import { bytesPerOp, caseArgs, report, throughput } from '../lib/harness.mjs';
 
 const { kind, servers: count, durationMs, warmupMs } = caseArgs();
 const from = process.env.BENCH_DISTRIBUTION_FROM ?? '@clonepool/memcached';
-const { createDistribution } = await import(from);
+let createDistribution;
+try {
+  ({ createDistribution } = await import(from));
+} catch (error) {
+  report({ error: `${from} is not importable (${error.code ?? error.message})` });
+  process.exit(0);
+}
 if (typeof createDistribution !== 'function') {
   report({ error: `${from} does not export createDistribution` });
   process.exit(0);
