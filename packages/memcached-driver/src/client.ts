@@ -196,8 +196,8 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
    * ```
    */
   get<V = Value>(key: Key): Promise<V | undefined> {
-    if (channels.command.hasSubscribers) return traced('get', key, () => this.#retrieve(key, Kind.GET, -1));
-    return this.#retrieve(key, Kind.GET, -1);
+    if (channels.command.hasSubscribers) return traced('get', key, () => this.#retrieve(key, Kind.GET, undefined));
+    return this.#retrieve(key, Kind.GET, undefined);
   }
 
   /**
@@ -216,8 +216,8 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
    * ```
    */
   gets<V = Value>(key: Key): Promise<CasItem<V> | undefined> {
-    if (channels.command.hasSubscribers) return traced('gets', key, () => this.#retrieve(key, Kind.GETS, -1));
-    return this.#retrieve(key, Kind.GETS, -1);
+    if (channels.command.hasSubscribers) return traced('gets', key, () => this.#retrieve(key, Kind.GETS, undefined));
+    return this.#retrieve(key, Kind.GETS, undefined);
   }
 
   /**
@@ -259,16 +259,16 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
     return this.#retrieve(key, Kind.GETS, ttl);
   }
 
-  #retrieve<R>(key: Key, kind: number, ttl: number): Promise<R> {
+  #retrieve<R>(key: Key, kind: number, ttl: number | undefined): Promise<R> {
     try {
       const bytes = this.#key(key);
-      if (ttl !== -1) checkTtl(ttl, 'ttl');
+      if (ttl !== undefined) checkTtl(ttl, 'ttl');
       const connection = this.#connectionFor(bytes);
       const error = connection.ready();
       if (error !== undefined) throw error;
       const prefix = this.#config.options.keyPrefix;
       const gets = kind === Kind.GETS;
-      if (ttl === -1) connection.writer.retrieve(gets ? 'gets' : 'get', prefix, bytes);
+      if (ttl === undefined) connection.writer.retrieve(gets ? 'gets' : 'get', prefix, bytes);
       else connection.writer.touchRetrieve(gets ? 'gats' : 'gat', ttl, prefix, bytes);
       return connection.send(new Op(kind)) as Promise<R>;
     } catch (error) {
