@@ -134,3 +134,36 @@ describe.runIf(hasPylibmc && hasMemcached)('keys set by our client are all found
     }, 60_000);
   });
 });
+
+describe.runIf(hasPylibmc && hasMemcached)("a key prefix is not hashed, as with pylibmc's namespace", () => {
+  const servers: RunningMemcached[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 3; i++) servers.push(await startMemcached());
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(servers.map(stopMemcached));
+  });
+
+  for (const kind of ['modula', 'ketama'] as const) {
+    it(`pylibmc with namespace "ns:" finds every key our Client set with keyPrefix "ns:": ${kind}`, async () => {
+      const specs = servers.map((s) => `127.0.0.1:${s.port}`);
+      const keys = makeKeys(`prefixed-${kind}`).slice(0, 2_000);
+      const client = new Client(specs, { distribution: kind, keyPrefix: 'ns:' });
+      try {
+        const stored = await Promise.all(keys.map((key) => client.set(key, 'v')));
+        expect(stored.every(Boolean)).toBe(true);
+      } finally {
+        await client.close();
+      }
+      const { missing } = await askPylibmc<{ missing: string[] }>({
+        op: 'get',
+        servers: specs,
+        behaviors: { ...BEHAVIORS[kind], namespace: 'ns:' },
+        keys: keys.map(hex),
+      });
+      expect(missing.length).toBe(0);
+    }, 60_000);
+  }
+});

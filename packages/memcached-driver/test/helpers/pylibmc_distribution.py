@@ -29,7 +29,11 @@ import pylibmc
 
 
 def client(request):
-    return pylibmc.Client(request["servers"], behaviors=request.get("behaviors") or None)
+    behaviors = dict(request.get("behaviors") or {})
+    if "namespace" in behaviors:
+        # pylibmc 1.6.3 garbles a str namespace ("bad key provided"); bytes work.
+        behaviors["namespace"] = behaviors["namespace"].encode()
+    return pylibmc.Client(request["servers"], behaviors=behaviors or None)
 
 
 def keys(request):
