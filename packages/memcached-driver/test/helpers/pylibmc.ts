@@ -102,10 +102,17 @@ export async function startMemcached(): Promise<RunningMemcached> {
     const child = spawn('memcached', args, { stdio: 'ignore' });
     running.add(child);
     child.once('exit', () => running.delete(child));
-    if (await accepts(port, child)) return { port, process: child };
+    // A port taken between freePort() and the bind makes memcached exit soon
+    // after the connect check may have reached the other listener; wait it out.
+    if ((await accepts(port, child)) && (await stillRunning(child, 100))) return { port, process: child };
     await stopMemcached({ port, process: child });
     if (attempt === 4) throw new Error('memcached did not start');
   }
+}
+
+async function stillRunning(child: ChildProcess, ms: number): Promise<boolean> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return child.exitCode === null && child.signalCode === null;
 }
 
 async function accepts(port: number, child: ChildProcess): Promise<boolean> {
