@@ -14,6 +14,12 @@ export interface StartMemcachedOptions {
    */
   readonly unixSocket?: boolean;
   /**
+   * The TCP port to listen on; by default a free one is picked (and another is
+   * tried if it was taken meanwhile).
+   * @default a free port
+   */
+  readonly port?: number;
+  /**
    * More `memcached` arguments, such as `['-I', '2m']`, `['-Y', authFile]` or TLS's `['-Z', '-o', '…']`.
    * @default []
    */
@@ -122,7 +128,7 @@ export async function startMemcached(options: StartMemcachedOptions = {}): Promi
       args.push('-s', path, '-a', '0777');
     } else {
       // Another process may take the port between this check and memcached's bind; then we retry.
-      const port = await freePort();
+      const port = options.port ?? (await freePort());
       target = { port, host: '127.0.0.1' };
       args.push('-l', '127.0.0.1', '-p', String(port));
     }
@@ -171,7 +177,7 @@ export async function startMemcached(options: StartMemcachedOptions = {}): Promi
       stop: async () => {
         if (!exited) {
           child.ref(); // hold the process until the exit is seen, so stop() resolves
-          child.kill('SIGCONT');
+          // SIGKILL ends a SIGSTOPped process too; a SIGCONT first would let it answer before dying.
           child.kill('SIGKILL');
         }
         await exit;

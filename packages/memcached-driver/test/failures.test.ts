@@ -1,0 +1,217 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Client } from '../src/index.ts';
+import { startMemcached } from '../src/testing.ts';
+import { ownServer, sleep, track } from './support.ts';
+
+describe('error replies reject only their operation', () => {
+  it('SERVER_ERROR (object too large for the server) rejects that set; the connection stays in step', async () => {
+    const server = await ownServer({ args: ['-I', '1m'] });
+    // The client is told values may be 2 MiB, but the server keeps its 1 MiB limit.
+    const client = track(new Client(server.address, { maxValueBytes: 2 * 1024 * 1024 }));
+    await client.set('before', 'kept');
+    const [tooBig, after] = await Promise.allSettled([
+      client.set('big', Buffer.alloc(1024 * 1024 + 100, 1)),
+      client.get('before'),
+    ]);
+    expect(tooBig).toMatchObject({ status: 'rejected', reason: { code: 'ERR_MEMCACHED_SERVER' } });
+    expect(after).toEqual({ status: 'fulfilled', value: 'kept' });
+    expect(await client.get('big')).toBeUndefined();
+  });
+
+  it('CLIENT_ERROR rejects that op; ops pipelined around it get their own replies', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address));
+    await client.set('text', 'abc');
+    await client.set('n', 1);
+    const results = await Promise.allSettled([client.incr('n'), client.incr('text'), client.incr('n')]);
+    expect(results).toMatchObject([
+      { status: 'fulfilled', value: 2n },
+      { status: 'rejected', reason: { code: 'ERR_MEMCACHED_CLIENT' } },
+      { status: 'fulfilled', value: 3n },
+    ]);
+  });
+});
+
+describe('timeouts', () => {
+  it('rejects every op in flight with ERR_MEMCACHED_TIMEOUT against a SIGSTOPped server, then recovers after retryTimeoutMs', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address, { timeoutMs: 300, retryTimeoutMs: 200 }));
+    await client.set('k', 'v');
+    server.pause();
+    try {
+      const started = Date.now();
+      const results = await Promise.allSettled([client.get('k'), client.set('k', 'w'), client.getMulti(['k'])]);
+      const elapsed = Date.now() - started;
+      for (const result of results) {
+        expect(result).toMatchObject({ status: 'rejected', reason: { code: 'ERR_MEMCACHED_TIMEOUT' } });
+      }
+      expect(elapsed).toBeGreaterThanOrEqual(290);
+      expect(elapsed).toBeLessThan(3000);
+      // Within retryTimeoutMs the server is left alone: fail fast.
+      await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    } finally {
+      server.resume();
+    }
+    await sleep(250);
+    // The timed-out set was still in the server's socket buffer: it may have been applied after SIGCONT.
+    // A timeout says "no reply came", not "nothing happened".
+    expect(['v', 'w']).toContain(await client.get('k'));
+  });
+
+  it('the deadline restarts when reply bytes arrive: a slow but moving reply is not a timeout', async () => {
+    const chunks = ['VALUE a 16 4\r\n', 'ab', 'cd', '\r\nE', 'ND\r\n'];
+    const fake = createServer((socket) => {
+      socket.on('data', async () => {
+        for (const chunk of chunks) {
+          await sleep(120);
+          socket.write(chunk);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    afterAll(() => new Promise((resolve) => fake.close(resolve)));
+    const client = track(new Client(`127.0.0.1:${(fake.address() as { port: number }).port}`, { timeoutMs: 250 }));
+    expect(await client.get('a')).toBe('abcd'); // 600 ms in total, never 250 ms without a byte
+  });
+
+  it('a connect that does not finish within connectTimeoutMs rejects with ERR_MEMCACHED_TIMEOUT', async () => {
+    // A TCP server that accepts but never speaks TLS: the TLS handshake never completes.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    afterAll(() => {
+      silent.close();
+    });
+    const address = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const client = track(new Client(address, { tls: true, connectTimeoutMs: 200 }));
+    const started = Date.now();
+    await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('lost connections', () => {
+  it('a refused connect rejects with ERR_MEMCACHED_CONNECTION naming the server; retryTimeoutMs later it connects again', async () => {
+    const server = await startMemcached();
+    const address = server.address;
+    await server.stop();
+    const client = track(new Client(address, { retryTimeoutMs: 300 }));
+    const error = await client.get('k').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION', server: address });
+    expect((error as Error).message).toContain(address);
+    // Restart a server on the same port.
+    const again = await ownServer({ port: server.port }).catch(() => undefined);
+    if (again === undefined) return; // the port was taken meanwhile; the first half still ran
+    await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    await sleep(320);
+    expect(await client.set('k', 1)).toBe(true);
+  });
+
+  it('a dropped connection rejects the ops in flight and the next op reconnects', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address, { timeoutMs: 5000 }));
+    const events: string[] = [];
+    client.on('connect', () => events.push('connect'));
+    client.on('disconnect', () => events.push('disconnect'));
+    client.on('reconnect', () => events.push('reconnect'));
+    client.on('error', (error: { code: string }) => events.push(`error ${error.code}`));
+    await client.set('k', 'v');
+    server.pause();
+    const inFlight = Promise.allSettled([client.get('k'), client.get('k')]);
+    await sleep(50);
+    // Kill the paused server: the kernel closes its sockets.
+    await server.stop();
+    for (const result of await inFlight) {
+      expect(result).toMatchObject({ status: 'rejected', reason: { code: 'ERR_MEMCACHED_CONNECTION' } });
+    }
+    const again = await ownServer({ port: server.port }).catch(() => undefined);
+    if (again === undefined) return;
+    expect(await client.get('k')).toBeUndefined(); // a new, empty server
+    expect(events).toEqual(['connect', 'disconnect', 'error ERR_MEMCACHED_CONNECTION', 'reconnect']);
+  });
+
+  it('an idle connection closed by the server is re-made by the next op, without waiting', async () => {
+    const server = await ownServer({ args: ['-o', 'idle_timeout=1'] });
+    const client = track(new Client(server.address, { retryTimeoutMs: 60_000 }));
+    const events: string[] = [];
+    client.on('disconnect', (_server: string, error: unknown) => events.push(`disconnect ${error === undefined}`));
+    client.on('reconnect', () => events.push('reconnect'));
+    await client.set('k', 'v');
+    await sleep(4000); // memcached's idle check runs every second or so; it took ~2.8 s here
+    expect(await client.get('k')).toBe('v');
+    expect(events).toEqual(['disconnect true', 'reconnect']);
+  });
+
+  it('one connect serves every op issued while it is under way', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address));
+    const before = Number((await track(new Client(server.address)).stats()).get(server.address)!.total_connections);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => client.get(`k${i}`)));
+    const after = Number((await track(new Client(server.address)).stats()).get(server.address)!.total_connections);
+    expect(after - before).toBe(2); // the client's one socket, and the second stats client
+  });
+});
+
+describe('close', () => {
+  it('lets ops in flight settle, then rejects new ones at once with ERR_CLIENT_CLOSED', async () => {
+    const server = await ownServer();
+    const client = new Client(server.address);
+    const inFlight = [client.set('a', 1), client.get('a'), client.getMulti(['a'])];
+    const closing = client.close();
+    await expect(client.get('a')).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    await expect(client.set('a', 2)).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    await expect(client.stats()).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    await closing;
+    expect(await Promise.all(inFlight)).toEqual([true, 1, new Map([['a', 1]])]);
+    await client.close(); // idempotent
+    await client.quit();
+  });
+
+  it('close against a stopped server settles by timeoutMs', async () => {
+    const server = await ownServer();
+    const client = new Client(server.address, { timeoutMs: 200 });
+    await client.set('a', 1);
+    server.pause();
+    try {
+      const pending = client.get('a');
+      await client.close();
+      await expect(pending).rejects.toMatchObject({ code: 'ERR_MEMCACHED_TIMEOUT' });
+    } finally {
+      server.resume();
+    }
+  });
+
+  it('leaves no handle behind: a program that uses and closes a client exits on its own', async () => {
+    const server = await ownServer();
+    const script = `
+      const { Client } = await import( ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))});
+      const client = new Client(process.argv.at(-1), { timeoutMs: 30000, connectTimeoutMs: 30000, retryTimeoutMs: 30000 });
+      await client.set('exit', 'yes');
+      const clone = client.clone();
+      await clone.get('exit');
+      await Promise.all([client.close(), clone.close()]);
+      // The client talks TCP, so a leak would show as a TCPWrap, Timeout or Immediate; PipeWraps are stdio.
+      console.log(process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap').join(',') || 'none');
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@clonepool/source', '--input-type=module', '-e', script, server.address],
+      { timeout: 15_000, cwd: fileURLToPath(new URL('..', import.meta.url)) },
+    );
+    expect(stdout.trim()).toBe('none');
+  });
+
+  it('await using closes the client', async () => {
+    const server = await ownServer();
+    let outer: Client;
+    {
+      await using client = new Client(server.address);
+      outer = client;
+      await client.set('x', 1);
+    }
+    expect(outer.isClosed).toBe(true);
+  });
+});
