@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,8 +46,11 @@ export interface TestMemcached {
   readonly port: number;
   /** The server's process id. */
   readonly pid: number;
-  /** Freezes the server (`SIGSTOP`): it accepts connections but answers nothing. */
-  pause(): void;
+  /**
+   * Freezes the server (`SIGSTOP`): it accepts connections but answers nothing.
+   * Resolves once every thread of it has stopped (read from `/proc` on Linux).
+   */
+  pause(): Promise<void>;
   /** Lets a paused server run again (`SIGCONT`). */
   resume(): void;
   /** Kills the server and waits for it to exit; idempotent. */
@@ -90,6 +93,30 @@ function canConnect(target: { port: number; host: string } | { path: string }): 
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * Waits until every thread of `pid` is stopped: a signal is delivered
+ * asynchronously, and a worker thread running on another core may still answer a
+ * request or two after `kill()` returned.
+ */
+async function stopped(pid: number): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < 2000) {
+    let all = true;
+    try {
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'latin1');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state !== 'T' && state !== 't') all = false;
+      }
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // no /proc: give the signal time to land
+      return;
+    }
+    if (all) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /**
@@ -168,8 +195,10 @@ export async function startMemcached(options: StartMemcachedOptions = {}): Promi
       host: 'path' in target ? target.path : target.host,
       port: 'path' in target ? 0 : target.port,
       pid,
-      pause: () => {
-        if (!exited) child.kill('SIGSTOP');
+      pause: async () => {
+        if (exited) return;
+        child.kill('SIGSTOP');
+        await stopped(pid);
       },
       resume: () => {
         if (!exited) child.kill('SIGCONT');

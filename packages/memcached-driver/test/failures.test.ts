@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../src/index.ts';
 import { startMemcached } from '../src/testing.ts';
-import { ownServer, sleep, track } from './support.ts';
+import { fakeServer, ownServer, sleep, track } from './support.ts';
 
 describe('error replies reject only their operation', () => {
   it('SERVER_ERROR (object too large for the server) rejects that set; the connection stays in step', async () => {
@@ -41,7 +40,7 @@ describe('timeouts', () => {
     const server = await ownServer();
     const client = track(new Client(server.address, { timeoutMs: 300, retryTimeoutMs: 200 }));
     await client.set('k', 'v');
-    server.pause();
+    await server.pause();
     try {
       const started = Date.now();
       const results = await Promise.allSettled([client.get('k'), client.set('k', 'w'), client.getMulti(['k'])]);
@@ -64,28 +63,19 @@ describe('timeouts', () => {
 
   it('the deadline restarts when reply bytes arrive: a slow but moving reply is not a timeout', async () => {
     const chunks = ['VALUE a 16 4\r\n', 'ab', 'cd', '\r\nE', 'ND\r\n'];
-    const fake = createServer((socket) => {
-      socket.on('data', async () => {
-        for (const chunk of chunks) {
-          await sleep(120);
-          socket.write(chunk);
-        }
-      });
+    const { address } = await fakeServer(async (_, socket) => {
+      for (const chunk of chunks) {
+        await sleep(120);
+        socket.write(chunk);
+      }
     });
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    afterAll(() => new Promise((resolve) => fake.close(resolve)));
-    const client = track(new Client(`127.0.0.1:${(fake.address() as { port: number }).port}`, { timeoutMs: 250 }));
+    const client = track(new Client(address, { timeoutMs: 250 }));
     expect(await client.get('a')).toBe('abcd'); // 600 ms in total, never 250 ms without a byte
   });
 
   it('a connect that does not finish within connectTimeoutMs rejects with ERR_MEMCACHED_TIMEOUT', async () => {
     // A TCP server that accepts but never speaks TLS: the TLS handshake never completes.
-    const silent = createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    afterAll(() => {
-      silent.close();
-    });
-    const address = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const { address } = await fakeServer(() => {});
     const client = track(new Client(address, { tls: true, connectTimeoutMs: 200 }));
     const started = Date.now();
     await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_TIMEOUT' });
@@ -119,7 +109,7 @@ describe('lost connections', () => {
     client.on('reconnect', () => events.push('reconnect'));
     client.on('error', (error: { code: string }) => events.push(`error ${error.code}`));
     await client.set('k', 'v');
-    server.pause();
+    await server.pause();
     const inFlight = Promise.allSettled([client.get('k'), client.get('k')]);
     await sleep(50);
     // Kill the paused server: the kernel closes its sockets.
@@ -174,7 +164,7 @@ describe('close', () => {
     const server = await ownServer();
     const client = new Client(server.address, { timeoutMs: 200 });
     await client.set('a', 1);
-    server.pause();
+    await server.pause();
     try {
       const pending = client.get('a');
       await client.close();

@@ -1,9 +1,9 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, Flags } from '../src/index.ts';
 import { MalformedReplyError, ReplyParser, type ReplySink } from '../src/parser.ts';
-import { track } from './support.ts';
+import { fakeServer, track } from './support.ts';
 
 /** Records what the parser reports, copying the bytes out of the (reused) chunks. */
 function recorder(): { sink: ReplySink; events: string[] } {
@@ -94,36 +94,6 @@ describe('ReplyParser', () => {
     expect(() => new ReplyParser(sink).feed(Buffer.from(text))).toThrow(MalformedReplyError);
   });
 });
-
-/** A fake server: answers each request with a canned reply, through `send`. */
-async function fakeServer(
-  reply: (request: string, socket: Socket) => void,
-): Promise<{ address: string; server: Server; sockets: Set<Socket> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let pending = '';
-    socket.on('data', (chunk) => {
-      pending += chunk.toString('latin1');
-      let lf = pending.indexOf('\n');
-      while (lf !== -1) {
-        const line = pending.slice(0, lf + 1);
-        pending = pending.slice(lf + 1);
-        reply(line, socket);
-        lf = pending.indexOf('\n');
-      }
-    });
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  const { port } = server.address() as { port: number };
-  return { address: `127.0.0.1:${port}`, server, sockets };
-}
 
 /** Writes `data` one byte per event-loop turn. */
 async function dribble(socket: Socket, data: Buffer): Promise<void> {

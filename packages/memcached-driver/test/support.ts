@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, inject } from 'vitest';
 import { Client, type ClientOptions } from '../src/index.ts';
 import { type StartMemcachedOptions, startMemcached, type TestMemcached } from '../src/testing.ts';
@@ -82,4 +82,37 @@ function rawCommand(address: string, command: string | Buffer): Promise<Buffer> 
     socket.on('error', reject);
     socket.write(command);
   });
+}
+
+/**
+ * A fake server for what must misbehave: `reply` gets each request line and the
+ * socket. Closed (its sockets destroyed first) after the file.
+ */
+export async function fakeServer(
+  reply: (request: string, socket: Socket) => void,
+): Promise<{ address: string; server: Server; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let pending = '';
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('latin1');
+      let lf = pending.indexOf('\n');
+      while (lf !== -1) {
+        const line = pending.slice(0, lf + 1);
+        pending = pending.slice(lf + 1);
+        reply(line, socket);
+        lf = pending.indexOf('\n');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  const { port } = server.address() as { port: number };
+  return { address: `127.0.0.1:${port}`, server, sockets };
 }
