@@ -57,6 +57,27 @@ describe('FIFO rotation', () => {
     await pool.close();
   });
 
+  it('resumes waiters in arrival order when several are served in one tick, whatever their options', async () => {
+    // Found by the property test: a waiter with a signal or a timeout once resumed a turn late.
+    const pool = new ClientPool(new SyncClient(), 2);
+    const held = [await pool.reserve(), await pool.reserve()];
+    const resumed: string[] = [];
+    const withSignal = pool.reserve({ block: true, signal: new AbortController().signal });
+    const plain = pool.reserve({ block: true });
+    const withTimeout = pool.reserve({ block: true, timeoutMs: 5_000 });
+    const plainAfter = pool.reserve({ block: true });
+    for (const [name, waiter] of Object.entries({ withSignal, plain, withTimeout, plainAfter })) {
+      waiter.then(() => resumed.push(name));
+    }
+    for (const lease of held) lease.release();
+    const firstTwo = [await withSignal, await plain];
+    for (const lease of firstTwo) lease.release();
+    (await withTimeout).release();
+    (await plainAfter).release();
+    expect(resumed).toEqual(['withSignal', 'plain', 'withTimeout', 'plainAfter']);
+    await pool.close();
+  });
+
   it('gives the client to the next waiter when the oldest times out in the same tick as the release', async () => {
     const pool = new ClientPool(new SyncClient(), 1);
     const held = await pool.reserve();
