@@ -67,7 +67,8 @@ export class CommandWriter {
   #room(bytes: number): void {
     if (this.#end + bytes <= this.#buffer.length) return;
     const pending = this.#end - this.#start;
-    const next = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, pending + bytes));
+    // Double when pending bytes pile up (a burst issued while connecting), so growth stays amortised O(1).
+    const next = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, 2 * (pending + bytes)));
     this.#buffer.copy(next, 0, this.#start, this.#end);
     this.#buffer = next;
     this.#start = 0;

@@ -78,6 +78,7 @@ export function parseServer(spec: unknown): ServerAddress {
   }
   let port = DEFAULT_PORT;
   let weight = 1;
+  if (rest === '' && text.endsWith(':')) throw new InvalidServerError(spec, 'the port after ":" is missing');
   if (rest !== '') {
     const parts = rest.split(':');
     if (parts.length > 2) throw new InvalidServerError(spec, 'too many ":" parts');

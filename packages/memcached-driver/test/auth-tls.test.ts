@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '../src/index.ts';
+import { ownServer, track } from './support.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'clonepool-mc-auth-'));
+chmodSync(dir, 0o755); // memcached runs as nobody and must read the files
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ASCII authentication (memcached -Y)', () => {
+  let address = '';
+  beforeAll(async () => {
+    const authFile = join(dir, 'auth');
+    writeFileSync(authFile, 'alice:s3cret\nbob:hunter2\n', { mode: 0o644 });
+    address = (await ownServer({ args: ['-Y', authFile] })).address;
+  });
+
+  it('authenticates first on each connection, then commands work', async () => {
+    const client = track(new Client(address, { username: 'alice', password: 's3cret' }));
+    const [stored, value] = await Promise.all([client.set('k', 'v'), client.get('k')]);
+    expect(stored).toBe(true);
+    expect(value).toBe('v');
+    const clone = track(client.clone());
+    expect(await clone.get('k')).toBe('v');
+  });
+
+  it('a wrong password rejects the waiting operations with ERR_MEMCACHED_AUTH', async () => {
+    const client = track(new Client(address, { username: 'alice', password: 'wrong' }));
+    await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_AUTH' });
+  });
+
+  it('no credentials against a server that wants them rejects with ERR_MEMCACHED_AUTH', async () => {
+    const client = track(new Client(address));
+    await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_AUTH' });
+  });
+
+  it('keeps the password out of util.inspect and JSON', async () => {
+    const { inspect } = await import('node:util');
+    const client = track(new Client(address, { username: 'bob', password: 'hunter2' }));
+    expect(inspect(client, { depth: 10 })).not.toContain('hunter2');
+    expect(JSON.stringify(client)).not.toContain('hunter2');
+  });
+});
+
+const tlsBuilt = (() => {
+  try {
+    return execFileSync(process.env.MEMCACHED_BIN ?? 'memcached', ['-h'])
+      .toString()
+      .includes('--enable-ssl');
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!tlsBuilt)('TLS (memcached -Z)', () => {
+  let address = '';
+  let ca: Buffer;
+  beforeAll(async () => {
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    chmodSync(key, 0o644);
+    ca = readFileSync(cert);
+    address = (await ownServer({ args: ['-Z', '-o', `ssl_chain_cert=${cert},ssl_key=${key}`] })).address;
+  });
+
+  it('connects with TLS, verifying the server certificate', async () => {
+    const client = track(new Client(address, { tls: { ca } }));
+    expect(await client.set('tls', 'secret')).toBe(true);
+    expect(await client.get('tls')).toBe('secret');
+    expect((await client.getMulti(['tls'])).get('tls')).toBe('secret');
+  });
+
+  it('rejects a server whose certificate it cannot verify', async () => {
+    const client = track(new Client(address, { tls: true, retryTimeoutMs: 0 }));
+    await expect(client.get('tls')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+  });
+
+  it('a plain-text client gets no valid reply from a TLS port', async () => {
+    const client = track(new Client(address, { timeoutMs: 500 }));
+    await expect(client.get('tls')).rejects.toHaveProperty('code');
+  });
+});

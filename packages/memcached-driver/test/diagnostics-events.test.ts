@@ -1,0 +1,68 @@
+import { tracingChannel } from 'node:diagnostics_channel';
+import { describe, expect, it } from 'vitest';
+import { Client, type CommandContext, channelNames } from '../src/index.ts';
+import { startMemcached } from '../src/testing.ts';
+import { sharedClient, track } from './support.ts';
+
+describe('diagnostics_channel', () => {
+  it('traces every command on clonepool:memcached:command with its key, result and error', async () => {
+    const client = sharedClient();
+    const events: string[] = [];
+    const channel = tracingChannel<unknown, CommandContext>(channelNames.command);
+    const handlers = {
+      start: (ctx: CommandContext) => events.push(`start ${ctx.command} ${String(ctx.key)}`),
+      end: () => {},
+      asyncStart: (ctx: CommandContext) =>
+        events.push(`done ${ctx.command} ${ctx.error ? (ctx.error as { code: string }).code : String(ctx.result)}`),
+      asyncEnd: () => {},
+      error: () => {},
+    };
+    channel.subscribe(handlers);
+    try {
+      await client.set('d', 1);
+      await client.get('d');
+      await client.get('bad key').catch(() => {});
+      await client.getMulti(['d']);
+    } finally {
+      channel.unsubscribe(handlers);
+    }
+    await client.get('d'); // not traced any more
+    expect(events).toEqual([
+      'start set d',
+      'done set true',
+      'start get d',
+      'done get 1',
+      'start get bad key',
+      'done get ERR_INVALID_KEY',
+      'start getMulti d',
+      'done getMulti [object Map]',
+    ]);
+  });
+
+  it('has no subscribers by default, so commands skip it', () => {
+    expect(tracingChannel(channelNames.command).hasSubscribers).toBe(false);
+  });
+});
+
+describe('events', () => {
+  it("emits connect, disconnect, reconnect and error; an 'error' with no listener never throws", async () => {
+    const server = await startMemcached();
+    const address = server.address;
+    const quiet = track(new Client(address, { retryTimeoutMs: 0 }));
+    const observed = track(new Client(address, { retryTimeoutMs: 0 }));
+    const events: string[] = [];
+    for (const name of ['connect', 'disconnect', 'reconnect', 'error']) {
+      observed.on(name, (arg: unknown) =>
+        events.push(`${name} ${arg instanceof Error ? (arg as Error & { code: string }).code : String(arg)}`),
+      );
+    }
+    await Promise.all([quiet.set('a', 1), observed.set('a', 1)]);
+    await server.stop();
+    // Both fail; the quiet client has no 'error' listener and must not crash the process.
+    await expect(quiet.get('a')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    await expect(observed.get('a')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    expect(events[0]).toBe(`connect ${address}`);
+    expect(events).toContain(`disconnect ${address}`);
+    expect(events.at(-1)).toBe('error ERR_MEMCACHED_CONNECTION');
+  });
+});

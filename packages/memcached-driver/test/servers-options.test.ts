@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { Client } from '../src/index.ts';
+import { parseServer, parseServers } from '../src/servers.ts';
+
+describe('server specs, as pylibmc spells them', () => {
+  it.each([
+    ['localhost', { host: 'localhost', port: 11211, weight: 1, path: undefined, label: 'localhost:11211' }],
+    ['10.0.0.1:11212', { host: '10.0.0.1', port: 11212, weight: 1, label: '10.0.0.1:11212' }],
+    ['cache-1.example.com:11211:3', { host: 'cache-1.example.com', port: 11211, weight: 3 }],
+    ['[::1]', { host: '::1', port: 11211, label: '[::1]:11211' }],
+    ['[::1]:11300', { host: '::1', port: 11300, label: '[::1]:11300' }],
+    ['[2001:db8::1]:11300:2', { host: '2001:db8::1', port: 11300, weight: 2 }],
+    ['/var/run/memcached.sock', { host: '/var/run/memcached.sock', port: 0, path: '/var/run/memcached.sock' }],
+    [' localhost:1 ', { host: 'localhost', port: 1 }],
+  ])('parses %j', (spec, expected) => {
+    expect(parseServer(spec)).toMatchObject(expected);
+  });
+
+  it.each([
+    '',
+    'host:',
+    'host:port',
+    'host:0',
+    'host:65536',
+    'host:11211:0',
+    'host:11211:2:9',
+    '::1',
+    '[::1',
+    '[::1]x',
+    '[nothost]:1',
+    'ho st',
+    'host:-1',
+    'host:1.5',
+  ])('refuses %j with ERR_INVALID_SERVER', (spec) => {
+    expect(() => new Client(spec)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SERVER' }));
+  });
+
+  it('takes a list as an array or a comma-separated string', () => {
+    expect(parseServers('a:1, b:2').map((s) => s.label)).toEqual(['a:1', 'b:2']);
+    expect(parseServers(['a', 'b:3']).map((s) => s.label)).toEqual(['a:11211', 'b:3']);
+    expect(() => parseServers([])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SERVER' }));
+    expect(() => new Client(42 as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SERVER' }));
+  });
+});
+
+describe('options', () => {
+  it('rejects unknown names, as pylibmc rejects unknown behaviors', () => {
+    expect(() => new Client('localhost', { timeout: 5 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('timeout') }),
+    );
+  });
+
+  it.each([
+    ['connectTimeoutMs', 0],
+    ['timeoutMs', -1],
+    ['timeoutMs', 1.5],
+    ['timeoutMs', '100'],
+    ['tcpNoDelay', 'yes'],
+    ['keepAlive', 1],
+    ['keyPrefix', 'has space'],
+    ['keyPrefix', 'x'.repeat(250)],
+    ['keyPrefix', 3],
+    ['compressionThreshold', -1],
+    ['compressionLevel', 10],
+    ['maxValueBytes', -1],
+    ['retryTimeoutMs', Number.NaN],
+    ['distribution', 'consistent'],
+    ['tls', 'yes'],
+    ['username', 'alice'],
+    ['password', 'secret'],
+  ])('rejects %s = %j with ERR_INVALID_OPTION', (name, value) => {
+    expect(() => new Client('localhost', { [name]: value })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    );
+  });
+
+  it('does not print a password in its error', () => {
+    try {
+      new Client('localhost', { password: 'hunter2' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+
+  it('accepts every documented option', () => {
+    const client = new Client('localhost', {
+      connectTimeoutMs: 100,
+      timeoutMs: 100,
+      tcpNoDelay: false,
+      keepAlive: true,
+      keyPrefix: 'app:',
+      compressionThreshold: 1024,
+      compressionLevel: 9,
+      maxValueBytes: 1000,
+      retryTimeoutMs: 0,
+      distribution: 'modula',
+      tls: false,
+      username: 'u',
+      password: 'p',
+    });
+    expect(client.servers).toEqual(['localhost:11211']);
+  });
+});
