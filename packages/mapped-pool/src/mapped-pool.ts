@@ -19,7 +19,25 @@ import {
 } from '@clonepool/core';
 import { channels, type DropReason } from './diagnostics.js';
 
-/** How a {@link MappedPool} maps, bounds and expires its clients. */
+/**
+ * How a {@link MappedPool} maps, bounds and expires its clients.
+ *
+ * @example
+ * ```ts
+ * import { TestClient } from '@clonepool/core/testing';
+ * import { MappedPool } from '@clonepool/mapped-pool';
+ *
+ * let tenant = 'acme';
+ * const pool = new MappedPool(new TestClient(), { key: () => tenant, maxClients: 10, idleTimeoutMs: 60_000 });
+ * const acme = await pool.use((client) => client.id);
+ * tenant = 'globex';
+ * const globex = await pool.use((client) => client.id);
+ * tenant = 'acme';
+ * console.log(acme, globex, await pool.use((client) => client.id));
+ * // → 1 2 1
+ * await pool.close();
+ * ```
+ */
 export interface MappedPoolOptions {
   /**
    * The most clients mapped to contexts at once, clones in flight included.
@@ -255,6 +273,22 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    *
    * @param fn - The request, job, or consumer loop.
    * @returns What `fn` returns.
+   *
+   * @example
+   * ```ts
+   * import { TestClient } from '@clonepool/core/testing';
+   * import { MappedPool } from '@clonepool/mapped-pool';
+   *
+   * const pool = new MappedPool(new TestClient());
+   * const job = async () => {
+   *   const client = await pool.use((c) => c);
+   *   await new Promise((resolve) => setTimeout(resolve, 1));
+   *   return client === (await pool.use((c) => c));
+   * };
+   * console.log(await pool.run(job), pool.stats().relinquished);
+   * // → true 1
+   * await pool.close();
+   * ```
    */
   async run<T>(fn: () => T | PromiseLike<T>): Promise<T> {
     if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
@@ -318,6 +352,20 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    * released, if some are out); the next reserve in this context clones anew.
    *
    * @returns Whether the context had a client (or a clone in flight).
+   *
+   * @example
+   * ```ts
+   * import { TestClient } from '@clonepool/core/testing';
+   * import { MappedPool } from '@clonepool/mapped-pool';
+   *
+   * const pool = new MappedPool(new TestClient());
+   * const before = await pool.use((client) => client);
+   * console.log(pool.relinquish(), before.isClosed, pool.relinquish());
+   * // → true true false
+   * console.log(await pool.use((client) => client.id));
+   * // → 2
+   * await pool.close();
+   * ```
    */
   relinquish(): boolean {
     const context = this.#key === undefined ? (this.#storage.getStore() ?? this.#root) : this.#peek(this.#key());
