@@ -110,8 +110,8 @@ export async function oneAtATime(call, { warmupMs, durationMs }) {
 
 function memorySample(ops) {
   globalThis.gc();
-  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { ops, rss, heapUsed, external, arrayBuffers };
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { ops, rss, heapTotal, heapUsed, external, arrayBuffers };
 }
 
 /**
