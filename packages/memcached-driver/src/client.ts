@@ -279,8 +279,8 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
   /**
    * Gets many keys at once: one `get k1 k2 …` per server (split every 100
    * keys), all pipelined. Resolves a `Map` of the hits only (as pylibmc's
-   * `get_multi` returns a dict of hits), keyed by the keys as given; a duplicate
-   * key is asked once. A `Uint8Array` key is found under the same object.
+   * `get_multi` returns a dict of hits), keyed by the keys as given: a
+   * `Uint8Array` key is found under the same object.
    *
    * @example
    * ```ts
@@ -306,40 +306,49 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
         throw new InvalidArgumentError('keys', 'an iterable of keys', keys);
       }
       const prefix = this.#config.options.keyPrefix;
-      // Per server: wire key (latin1) → the caller's key; a Map, so each VALUE is matched in O(1).
-      const byServer = new Map<Connection, Map<string, unknown>>();
+      const hits = new Map<K, V>();
+      // Per server: the wire keys and, index for index, the keys as given. Every key is checked first.
+      const batches = new Map<Connection, { wire: string[]; callers: K[] }>();
+      let single: Connection | undefined;
+      let batch: { wire: string[]; callers: K[] } | undefined;
       for (const key of keys) {
         const bytes = this.#key(key);
         const connection = this.#connectionFor(bytes);
-        let wanted = byServer.get(connection);
-        if (wanted === undefined) {
-          wanted = new Map();
-          byServer.set(connection, wanted);
+        if (connection !== single) {
+          single = connection;
+          batch = batches.get(connection);
+          if (batch === undefined) {
+            batch = { wire: [], callers: [] };
+            batches.set(connection, batch);
+          }
         }
-        const wire = prefix === '' ? bytes : prefix + bytes;
-        if (!wanted.has(wire)) wanted.set(wire, key);
+        batch!.wire.push(prefix === '' ? bytes : prefix + bytes);
+        batch!.callers.push(key);
       }
-      const hits = new Map<K, V>();
-      if (byServer.size === 0) return Promise.resolve(hits);
-      for (const connection of byServer.keys()) {
+      if (batches.size === 0) return Promise.resolve(hits);
+      for (const connection of batches.keys()) {
         const error = connection.ready();
         if (error !== undefined) throw error;
       }
-      const replies: Promise<unknown>[] = [];
-      for (const [connection, wanted] of byServer) {
-        const wire = [...wanted.keys()];
-        for (let i = 0; i < wire.length; i += MAX_KEYS_PER_GET) {
-          connection.writer.retrieveMany(
-            'get',
-            i === 0 && wire.length <= MAX_KEYS_PER_GET ? wire : wire.slice(i, i + MAX_KEYS_PER_GET),
-          );
+      let replies: Promise<unknown> | Promise<unknown>[] | undefined;
+      for (const [connection, { wire, callers }] of batches) {
+        for (let first = 0; first < wire.length; first += MAX_KEYS_PER_GET) {
+          const last = Math.min(first + MAX_KEYS_PER_GET, wire.length);
+          connection.writer.retrieveMany('get', wire, first, last);
           const op = new Op(Kind.MULTI);
-          op.keys = wanted;
+          op.wire = wire;
+          op.callerKeys = callers;
+          op.first = first;
+          op.last = last;
+          op.cursor = first;
           op.result = hits;
-          replies.push(connection.send(op));
+          const reply = connection.send(op);
+          if (replies === undefined) replies = reply;
+          else if (Array.isArray(replies)) replies.push(reply);
+          else replies = [replies, reply];
         }
       }
-      return replies.length === 1 ? replies[0]!.then(() => hits) : Promise.all(replies).then(() => hits);
+      return (Array.isArray(replies) ? Promise.all(replies) : replies!).then(() => hits);
     } catch (error) {
       return Promise.reject(error);
     }

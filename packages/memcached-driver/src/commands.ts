@@ -99,16 +99,13 @@ export class CommandWriter {
     this.line(`${command} ${ttl} ${prefix}${key}`);
   }
 
-  /** `get|gets k1 k2 …\r\n` (keys with the prefix already on, as latin1). */
-  retrieveMany(command: 'get' | 'gets', wireKeys: readonly string[]): void {
-    let bytes = command.length + 2;
-    for (const key of wireKeys) bytes += key.length + 1;
-    this.#room(bytes);
-    this.#ascii(command);
-    for (const key of wireKeys) {
-      this.#buffer[this.#end++] = 32;
-      this.#ascii(key);
-    }
+  /** `get|gets k1 k2 …\r\n` for `wireKeys[from..to)` (keys with the prefix already on, as latin1). */
+  retrieveMany(command: 'get' | 'gets', wireKeys: readonly string[], from: number, to: number): void {
+    // One join and one native write beat a native write per key (~2x for 100 keys).
+    const keys = from === 0 && to === wireKeys.length ? wireKeys : wireKeys.slice(from, to);
+    const line = `${command} ${keys.join(' ')}`;
+    this.#room(line.length + 2);
+    this.#ascii(line);
     this.#crlf();
   }
 

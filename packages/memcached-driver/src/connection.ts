@@ -62,8 +62,15 @@ export class Op {
   cas: bigint | undefined = undefined;
   /** A decode failure, reported when the reply ends so the stream stays in step. */
   error: Error | undefined = undefined;
-  /** For MULTI: wire key (latin1) → the key as the caller gave it. */
-  keys: Map<string, unknown> | undefined = undefined;
+  /** For MULTI: the wire keys (latin1, prefixed) of the whole multi-get on this server. */
+  wire: readonly string[] | undefined = undefined;
+  /** For MULTI: the keys as the caller gave them, index for index with `wire`. */
+  callerKeys: readonly unknown[] | undefined = undefined;
+  /** For MULTI: this op's line asked for `wire[first..last)`. */
+  first = 0;
+  last = 0;
+  /** For MULTI: where the search for the next VALUE's key starts. */
+  cursor = 0;
   /** For MULTI: the caller's key of the VALUE being read. */
   current: unknown = undefined;
 
@@ -569,9 +576,20 @@ export class Connection implements ReplySink {
       throw new MalformedReplyError('a VALUE came for a command that retrieves nothing');
     }
     if (op.kind === Kind.MULTI) {
-      const key = op.keys!.get(src.toString('latin1', keyStart, keyEnd));
-      if (key === undefined) throw new MalformedReplyError('a VALUE came for a key that was not asked for');
-      op.current = key;
+      // memcached answers the keys of a line in the order asked (misses left out), so the next hit is
+      // found by walking forward from the last one, comparing bytes in place: no key string, no hashing.
+      // Replies in another order (some proxy) still match, by a search of the whole line.
+      const wire = op.wire!;
+      const length = keyEnd - keyStart;
+      let i = op.cursor;
+      while (i < op.last && !sameKey(src, keyStart, length, wire[i]!)) i++;
+      if (i === op.last) {
+        for (i = op.first; i < op.last && !sameKey(src, keyStart, length, wire[i]!); i++);
+        if (i === op.last) throw new MalformedReplyError('a VALUE came for a key that was not asked for');
+      } else {
+        op.cursor = i + 1;
+      }
+      op.current = op.callerKeys![i];
     } else {
       if (op.hit) throw new MalformedReplyError('two VALUEs came for one key');
       op.hit = true;
@@ -596,6 +614,12 @@ export class Connection implements ReplySink {
     else if (op.kind === Kind.GETS) op.result = { value, cas: op.cas };
     else op.result = value;
   }
+}
+
+function sameKey(src: Buffer, start: number, length: number, key: string): boolean {
+  if (key.length !== length) return false;
+  for (let i = 0; i < length; i++) if (src[start + i] !== key.charCodeAt(i)) return false;
+  return true;
 }
 
 function quote(src: Buffer, start: number, end: number): string {

@@ -126,9 +126,8 @@ describe('multi-key commands', () => {
     expect([...hits.entries()]).toEqual([
       ['m1', 1],
       ['m2', 'two'],
+      [bytesKey, 1],
     ]);
-    // The duplicate wire key m1 (as bytes) was asked once; the hit sits under the first spelling.
-    expect(hits.has(bytesKey)).toBe(false);
   });
 
   it('getMulti of no keys resolves an empty Map', async () => {
@@ -140,7 +139,7 @@ describe('multi-key commands', () => {
     await client.setMulti(keys.map((key, i) => [key, i] as const));
     const hits = await client.getMulti([...keys, 'many:none']);
     expect(hits.size).toBe(1000);
-    keys.forEach((key, i) => expect(hits.get(key)).toBe(i));
+    expect(keys.every((key, i) => hits.get(key) === i)).toBe(true);
   });
 
   it('setMulti resolves the keys that were not stored', async () => {
