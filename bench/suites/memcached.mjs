@@ -11,8 +11,14 @@ import { printTable, rate, runIsolated } from '../lib/harness.mjs';
 import { getCounters, seedBenchData, startMemcached, startMemcachedServers } from '../lib/memcached-server.mjs';
 
 const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
-const WARMUP_MS = env('BENCH_WARMUP_MS', 2_000);
-const DURATION_MS = env('BENCH_DURATION_MS', 4_000);
+const WARMUP_MS = env('BENCH_WARMUP_MS', 1_000);
+const DURATION_MS = env('BENCH_DURATION_MS', 2_000);
+/**
+ * Every (client × shape) runs this many times, in alternating order (A B C, C B A, …), and the best
+ * run counts: other load on the machine only ever slows a run down, so the best of a few is the one
+ * least disturbed, and alternating keeps any one client from always running in the same slot.
+ */
+const ROUNDS = env('BENCH_ROUNDS', 2);
 const KEY_COUNT = 1_000;
 const SMALL = 100;
 const LARGE = 10 * 1024;
@@ -151,14 +157,29 @@ async function runCase(shape, client) {
     result.serverMisses = after.misses - before.misses;
     result.serverHitsPerServer = after.perServer.map((s, i) => s.hits - before.perServer[i].hits);
     if (result.serverMisses > 0) return { ...result, failed: `the server counted ${result.serverMisses} misses` };
+    // Fewer hits than values received means the client returned values the server never sent.
+    // More is a client re-sending requests (memjs retries after its 0.5 s timeout): noted, not fatal.
     const expected = result.totalOps * (args.multiKeys ?? 1);
-    if (result.serverHits !== expected) {
+    if (result.serverHits < expected) {
       return { ...result, failed: `the server counted ${result.serverHits} hits for ${expected} values received` };
     }
+    result.resentHits = result.serverHits - expected;
     return result;
   } catch (error) {
     return { failed: `${error.message} (its stderr is above)` };
   }
+}
+
+/** The least disturbed of a client's runs of a shape; any failed run fails the client. */
+function best(shape, runs) {
+  const failed = runs.find((r) => r.failed);
+  if (failed) return failed;
+  const score = shape.args.shape === 'latency' ? (r) => -r.p50Us : (r) => r.opsPerSec;
+  const chosen = runs.reduce((a, b) => (score(b) > score(a) ? b : a));
+  return {
+    ...chosen,
+    rounds: runs.map((r) => ({ opsPerSec: r.opsPerSec, cpuUsPerOp: r.cpuUsPerOp, p50Us: r.p50Us, p99Us: r.p99Us })),
+  };
 }
 
 const results = {};
@@ -166,11 +187,16 @@ const loadBefore = os.loadavg();
 try {
   for (const shape of shapes) {
     if (only && !only.test(shape.id)) continue;
-    results[shape.id] = {};
-    for (const client of shape.clients) {
-      process.stderr.write(`  ${shape.id} ${client}…\n`);
-      results[shape.id][client] = await runCase(shape, client);
+    const runs = Object.fromEntries(shape.clients.map((client) => [client, []]));
+    const rounds = shape.args.shape === 'memory' ? 1 : ROUNDS;
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? shape.clients : [...shape.clients].reverse();
+      for (const client of order) {
+        process.stderr.write(`  ${shape.id} ${client} (round ${round + 1} of ${rounds})…\n`);
+        runs[client].push(await runCase(shape, client));
+      }
     }
+    results[shape.id] = Object.fromEntries(shape.clients.map((client) => [client, best(shape, runs[client])]));
   }
 } finally {
   await main.stop();
@@ -212,7 +238,9 @@ function throughputTable(shape) {
     row['client CPU'] = `${Math.round(r.cpuUtilisation * 100)}%`;
     if (raw) row['÷ raw'] = times(r.opsPerSec / raw.opsPerSec);
     row['ours ÷ this'] = ours ? times(ours.opsPerSec / r.opsPerSec) : '–';
+    row['each round'] = r.rounds.map((x) => rate(x.opsPerSec)).join(' / ');
     if (shape.ring) row['hits per server'] = r.serverHitsPerServer.join(' / ');
+    if (r.resentHits > 0) row.note = `${r.resentHits} requests re-sent (server hits > values received)`;
     rows.push(row);
   }
   printTable(normalise(rows));
@@ -245,6 +273,7 @@ function latencyTable(shape) {
       'CPU µs/get': fixed(r.cpuUsPerOp, 2),
       'ours p50 ÷ this': ours ? times(ours.p50Us / r.p50Us) : '–',
       'ours p99 ÷ this': ours ? times(ours.p99Us / r.p99Us) : '–',
+      'p50 / p99 each round': r.rounds.map((x) => `${fixed(x.p50Us)}/${fixed(x.p99Us)}`).join(' · '),
     });
   }
   printTable(normalise(rows));
@@ -401,7 +430,8 @@ printTable(
 );
 console.log(
   `\n${os.cpus().length} cores shared by client and server; load average ${loadBefore.map((n) => n.toFixed(2)).join(' ')} before, ` +
-    `${loadAfter.map((n) => n.toFixed(2)).join(' ')} after; warm-up ${WARMUP_MS} ms, measured ${DURATION_MS} ms per case.`,
+    `${loadAfter.map((n) => n.toFixed(2)).join(' ')} after; warm-up ${WARMUP_MS} ms, measured ${DURATION_MS} ms per case, ` +
+    `best of ${ROUNDS} rounds in alternating order.`,
 );
 
 const resultsDir = new URL('../results/', import.meta.url);
@@ -420,6 +450,7 @@ await writeFile(
         driver: FROM_SOURCE ? 'src' : 'dist',
         warmupMs: WARMUP_MS,
         durationMs: DURATION_MS,
+        rounds: ROUNDS,
         keyCount: KEY_COUNT,
         memoryOps: MEMORY_OPS,
         only: process.env.BENCH_ONLY ?? null,
