@@ -12,14 +12,22 @@ const CASES = [
 ];
 const CLIENTS = 10;
 const CALLERS = 1_000;
+// Other work on the machine only ever slows a case down, so each case runs in
+// several rounds, interleaved with the others, and its best round counts.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const results = {};
-for (const [name, file] of CASES) {
-  const url = new URL(`../cases/${file}`, import.meta.url);
-  const single = await runIsolated(url, { shape: 'single', clients: CLIENTS });
-  const contended = await runIsolated(url, { shape: 'contended', clients: CLIENTS, callers: CALLERS });
-  results[name] = { single, contended };
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, file] of CASES) {
+    const url = new URL(`../cases/${file}`, import.meta.url);
+    const single = await runIsolated(url, { shape: 'single', clients: CLIENTS });
+    const contended = await runIsolated(url, { shape: 'contended', clients: CLIENTS, callers: CALLERS });
+    const best = (results[name] ??= { single, contended });
+    if (single.opsPerSec > best.single.opsPerSec) best.single = single;
+    if (contended.opsPerSec > best.contended.opsPerSec) best.contended = contended;
+  }
 }
+console.log(`Best of ${ROUNDS} rounds per case (waits are from the round with the best throughput).\n`);
 
 const us = (n) => `${n.toFixed(0)} µs`;
 printTable(

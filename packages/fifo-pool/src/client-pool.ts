@@ -374,7 +374,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
     this.#waits++;
     const waiting = this.#waiters.wait(parsed);
     if (this.#waiters.size > this.#maxWaiting) this.#maxWaiting = this.#waiters.size;
-    this.#refill();
+    if (this.#missing.length > 0) this.#refill();
     // Only a waiter with a timeout or a signal can give up; count how on a
     // side branch. Returning `waiting` itself, not a derived promise, keeps
     // every waiter's continuation in the order the waiters were served.

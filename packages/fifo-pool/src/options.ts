@@ -11,8 +11,11 @@ export interface ClientPoolOptions<C> {
   /**
    * Checks an idle client before it is lent. A client for which it returns
    * (or resolves to) `false`, or throws, is closed and replaced by a fresh
-   * clone, and the reserve carries on with the next client. Clients handed
-   * straight from a release to a waiter are not checked: they were just in use.
+   * clone, and the reserve carries on with the next idle client, or else
+   * waits for the replacement as a reserve arriving at that moment would (a
+   * non-blocking one only when no earlier waiter is owed the replacement).
+   * Clients handed straight from a release to a waiter are not checked: they
+   * were just in use.
    *
    * @default undefined (no check)
    * @example

@@ -11,7 +11,7 @@ export interface ClientPoolStats extends PoolStats {
   readonly slots: number;
   /** Idle clients, ready to lend. */
   readonly available: number;
-  /** Leases out now. */
+  /** Leases out now, and idle clients taken out for a `validate` check that has not finished. */
   readonly reserved: number;
   /** Reserves waiting for a client now. */
   readonly waiting: number;
