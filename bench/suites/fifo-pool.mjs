@@ -22,9 +22,12 @@ for (let round = 0; round < ROUNDS; round++) {
     const url = new URL(`../cases/${file}`, import.meta.url);
     const single = await runIsolated(url, { shape: 'single', clients: CLIENTS });
     const contended = await runIsolated(url, { shape: 'contended', clients: CLIENTS, callers: CALLERS });
-    const best = (results[name] ??= { single, contended });
-    if (single.opsPerSec > best.single.opsPerSec) best.single = single;
-    if (contended.opsPerSec > best.contended.opsPerSec) best.contended = contended;
+    const best = results[name];
+    if (best === undefined) results[name] = { single, contended };
+    else {
+      if (single.opsPerSec > best.single.opsPerSec) best.single = single;
+      if (contended.opsPerSec > best.contended.opsPerSec) best.contended = contended;
+    }
   }
 }
 console.log(`Best of ${ROUNDS} rounds per case (waits are from the round with the best throughput).\n`);
