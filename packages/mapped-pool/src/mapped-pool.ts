@@ -267,9 +267,10 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
 
   /**
    * Runs `fn` in a new context and drops that context's client, if it got one,
-   * when `fn`'s promise settles (the client closes once its last lease is
-   * released). Everything `fn` awaits reserves the same client. With the `key`
-   * option, contexts are key values and `run()` only calls `fn`.
+   * when `fn`'s promise settles: the client is closed on the next turn of the
+   * event loop, or after its last lease is released if some are still out.
+   * Everything `fn` awaits reserves the same client. With the `key` option,
+   * contexts are key values and `run()` only calls `fn`.
    *
    * @param fn - The request, job, or consumer loop.
    * @returns What `fn` returns.
