@@ -58,7 +58,9 @@ class Config {
     this.servers = parseServers(servers);
     this.options = parseOptions(options);
     this.distribution =
-      this.servers.length === 1 ? undefined : createDistribution(this.servers, this.options.distribution);
+      this.servers.length === 1
+        ? undefined
+        : createDistribution(this.servers, this.options.distribution, { hash: this.options.hash });
   }
 }
 

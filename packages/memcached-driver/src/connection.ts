@@ -16,7 +16,12 @@ import type { ServerAddress } from './servers.js';
 import { decodeValue } from './values.js';
 
 /** What an operation waits for; decides how reply lines are read. */
-export const Kind = Object.freeze({
+export const Kind: Readonly<
+  Record<
+    'GET' | 'GETS' | 'MULTI' | 'STORE' | 'DELETE' | 'ARITH' | 'TOUCH' | 'OK' | 'STATS' | 'VERSION' | 'AUTH',
+    number
+  >
+> = Object.freeze({
   /** `get`/`gat`: one value or a miss, then END. */
   GET: 0,
   /** `gets`/`gats`: as GET with the CAS token. */

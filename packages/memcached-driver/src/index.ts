@@ -1,6 +1,7 @@
 export { type CasItem, Client, type ServerList, type WriteOptions } from './client.js';
 export { type CommandContext, channelNames, channels } from './diagnostics.js';
-export type { Distribution, DistributionKind, DistributionServer } from './distribution/index.js';
+// Key distribution (modula, ketama, the libmemcached hashes) is public as its folder exports it.
+export * from './distribution/index.js';
 export {
   AuthenticationError,
   ClientClosedError,
@@ -17,4 +18,4 @@ export {
 export { type Key, MAX_KEY_BYTES } from './keys.js';
 export { type ClientOptions, DEFAULT_MAX_VALUE_BYTES } from './options.js';
 export { DEFAULT_PORT, InvalidServerError } from './servers.js';
-export { Flags, type JsonArray, type JsonObject, type Value } from './values.js';
+export { type FlagBits, Flags, type JsonArray, type JsonObject, type Value } from './values.js';

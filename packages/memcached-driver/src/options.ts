@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError } from '@clonepool/core';
-import type { DistributionKind } from './distribution/index.js';
+import { type DistributionKind, type KeyHash, keyHashes } from './distribution/index.js';
 import { prefixBytes } from './keys.js';
 
 /**
@@ -76,6 +76,14 @@ export interface ClientOptions {
    */
   readonly distribution?: DistributionKind;
   /**
+   * The key hash that picks a key's server, pylibmc's `hash` behavior:
+   * `'default'` (libmemcached's one-at-a-time), `'md5'`, `'crc'`, `'fnv1_64'`,
+   * `'fnv1a_64'`, `'fnv1_32'`, `'fnv1a_32'`, `'murmur'` or `'jenkins'`. Only
+   * matters with several servers.
+   * @default 'default' ('md5' with 'ketama-weighted', as libmemcached sets it)
+   */
+  readonly hash?: KeyHash;
+  /**
    * Connects with TLS (memcached 1.6 started with `-Z`): `true`, or the options
    * passed to `tls.connect` (`ca`, `cert`, `key`, `servername`,
    * `rejectUnauthorized`, …).
@@ -109,6 +117,7 @@ export interface ParsedOptions {
   readonly maxValueBytes: number;
   readonly retryTimeoutMs: number;
   readonly distribution: DistributionKind;
+  readonly hash: KeyHash | undefined;
   readonly tls: ConnectionOptions | undefined;
   /** The ASCII auth command, pre-encoded; `undefined` without authentication. */
   readonly auth: Buffer | undefined;
@@ -125,6 +134,7 @@ const KNOWN = new Set([
   'maxValueBytes',
   'retryTimeoutMs',
   'distribution',
+  'hash',
   'tls',
   'username',
   'password',
@@ -165,7 +175,7 @@ export function parseOptions(options: unknown): ParsedOptions {
   let prefix: string;
   try {
     prefix = prefixBytes(keyPrefix);
-  } catch (error) {
+  } catch {
     throw new InvalidOptionError(
       'keyPrefix',
       'usable in a key (no spaces or control characters, under 250 bytes)',
@@ -175,6 +185,10 @@ export function parseOptions(options: unknown): ParsedOptions {
   const distribution = o.distribution ?? 'modula';
   if (distribution !== 'modula' && distribution !== 'ketama' && distribution !== 'ketama-weighted') {
     throw new InvalidOptionError('distribution', "'modula', 'ketama' or 'ketama-weighted'", distribution);
+  }
+  const hash = o.hash;
+  if (hash !== undefined && (typeof hash !== 'string' || !Object.hasOwn(keyHashes, hash))) {
+    throw new InvalidOptionError('hash', `one of ${Object.keys(keyHashes).join(', ')}`, hash);
   }
   const tls = o.tls ?? false;
   if (typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
@@ -192,6 +206,7 @@ export function parseOptions(options: unknown): ParsedOptions {
     maxValueBytes: integer(o, 'maxValueBytes', DEFAULT_MAX_VALUE_BYTES, 0, 2 ** 31 - 1),
     retryTimeoutMs: integer(o, 'retryTimeoutMs', 2000, 0, 2 ** 31 - 1),
     distribution,
+    hash: hash as KeyHash | undefined,
     tls: tls === false ? undefined : tls === true ? {} : { ...tls },
     auth,
   });

@@ -12,6 +12,18 @@ export type JsonArray = readonly unknown[];
 /** A plain object as `set` takes it (stored as JSON). */
 export type JsonObject = { readonly [key: string]: unknown };
 
+/** The flag bits, by name; see {@link Flags}. */
+export interface FlagBits {
+  readonly NONE: 0;
+  readonly PICKLE: 1;
+  readonly INTEGER: 2;
+  readonly LONG: 4;
+  readonly ZLIB: 8;
+  readonly TEXT: 16;
+  readonly JSON: 32;
+  readonly BIGINT: 64;
+}
+
 /**
  * The item flags, bit for bit those of pylibmc 1.6 on Python 3 (`_pylibmcmodule.h`),
  * so that both clients read what the other wrote:
@@ -27,7 +39,7 @@ export type JsonObject = { readonly [key: string]: unknown };
  * | 32 | — (pylibmc returns the bytes) | arrays, plain objects, non-integer numbers, `null` as JSON | the parsed JSON |
  * | +8 `ZLIB` | compressed values | compressed values | inflated first |
  */
-export const Flags = Object.freeze({
+export const Flags: FlagBits = Object.freeze({
   NONE: 0,
   PICKLE: 1,
   INTEGER: 2,
