@@ -7,6 +7,7 @@
 // or an error is counted, and a case with any fails (exits non-zero) after
 // reporting, so a fast figure made of misses can never pass as a result.
 import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
 import { caseArgs, percentile, report } from '../lib/harness.mjs';
 import { benchKeys } from '../lib/memcached-server.mjs';
 
@@ -111,7 +112,9 @@ export async function oneAtATime(call, { warmupMs, durationMs }) {
 function memorySample(ops) {
   globalThis.gc();
   const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  return { ops, rss, heapTotal, heapUsed, external, arrayBuffers };
+  // The V8 heap's resident pages: heapTotal counts committed pages, which need not be resident yet.
+  const heapPhysical = v8.getHeapStatistics().total_physical_size;
+  return { ops, rss, heapTotal, heapPhysical, heapUsed, external, arrayBuffers };
 }
 
 /**
