@@ -42,7 +42,7 @@ describe('invariants under random schedules (fast-check; a failure prints its se
                   held.push(lease);
                 } else if (s === 'release' || s === 'discard') {
                   const lease = held.pop();
-                  if (lease !== undefined && lease.client.isClosed) {
+                  if (lease?.client.isClosed) {
                     problems.push(`client ${lease.client.id} closed while leased`);
                   }
                   if (s === 'release') {
