@@ -97,6 +97,12 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
   readonly #config: Config;
   readonly #connections: (Connection | undefined)[];
   readonly #events: ConnectionEvents;
+  /** The ring in use: the config's, or one without the servers failover took off. */
+  #distribution: Distribution | undefined;
+  /** Failover state, made on the first failure: failures in a row and, for ejected servers, until when. */
+  #failures: number[] | undefined;
+  #ejectedUntil: Map<number, number> | undefined;
+  #rejoinAt = Number.POSITIVE_INFINITY;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -114,11 +120,16 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
     this.#config =
       (servers as unknown) instanceof Config ? (servers as unknown as Config) : new Config(servers, options);
     this.#connections = new Array(this.#config.servers.length).fill(undefined);
+    this.#distribution = this.#config.distribution;
     const emit = (name: string, ...args: unknown[]) => {
       if (this.listenerCount(name) > 0) this.emit(name, ...args);
     };
     this.#events = {
-      connect: (server, reconnect) => emit(reconnect ? 'reconnect' : 'connect', server),
+      connect: (connection, reconnect) => {
+        if (this.#failures !== undefined) this.#failures[connection.index] = 0;
+        emit(reconnect ? 'reconnect' : 'connect', connection.server.label);
+      },
+      failed: (connection) => this.#failed(connection.index),
       disconnect: (server, error) => emit('disconnect', server, error),
       error: (error) => emit('error', error),
     };
@@ -157,14 +168,62 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
   }
 
   #connectionFor(key: string): Connection {
-    const config = this.#config;
-    const index = config.distribution === undefined ? 0 : config.distribution.serverFor(Buffer.from(key, 'latin1'));
+    // Only a client with servers off the ring pays for the clock.
+    if (this.#ejectedUntil !== undefined && this.#rejoinAt <= Date.now()) this.#rejoin();
+    const distribution = this.#distribution;
+    const index = distribution === undefined ? 0 : distribution.serverFor(Buffer.from(key, 'latin1'));
     return this.#connections[index] ?? this.#open(index);
+  }
+
+  /** Counts a failure of server `index`; at `removeFailed` in a row, takes it off the ring for `retryTimeoutMs`. */
+  #failed(index: number): void {
+    const { options, servers } = this.#config;
+    if (options.removeFailed === 0 || servers.length === 1 || options.distribution === 'modula') return;
+    this.#failures ??= new Array(servers.length).fill(0);
+    this.#ejectedUntil ??= new Map();
+    const failures = ++this.#failures[index]!;
+    // At least one server stays on the ring, as libmemcached keeps one.
+    if (failures < options.removeFailed || this.#ejectedUntil.has(index)) return;
+    if (this.#ejectedUntil.size >= servers.length - 1) return;
+    const until = Date.now() + options.retryTimeoutMs;
+    this.#ejectedUntil.set(index, until);
+    this.#rejoinAt = Math.min(this.#rejoinAt, until);
+    this.#rebuild();
+  }
+
+  /** Puts back the servers whose time off the ring is over. */
+  #rejoin(): void {
+    const now = Date.now();
+    const ejected = this.#ejectedUntil!;
+    this.#rejoinAt = Number.POSITIVE_INFINITY;
+    for (const [index, until] of ejected) {
+      if (until <= now) {
+        ejected.delete(index);
+        this.#failures![index] = 0;
+      } else {
+        this.#rejoinAt = Math.min(this.#rejoinAt, until);
+      }
+    }
+    this.#rebuild();
+  }
+
+  #rebuild(): void {
+    const { servers, options, distribution } = this.#config;
+    const ejected = this.#ejectedUntil;
+    if (ejected === undefined || ejected.size === 0) {
+      this.#ejectedUntil = undefined;
+      this.#distribution = distribution;
+      return;
+    }
+    this.#distribution = createDistribution(servers, options.distribution, {
+      hash: options.hash,
+      ejected: new Set(ejected.keys()),
+    });
   }
 
   #open(index: number): Connection {
     if (this.#closed) throw new ClientClosedError();
-    const connection = new Connection(this.#config.servers[index]!, this.#config.options, this.#events);
+    const connection = new Connection(this.#config.servers[index]!, index, this.#config.options, this.#events);
     this.#connections[index] = connection;
     return connection;
   }

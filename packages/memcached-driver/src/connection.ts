@@ -44,7 +44,9 @@ export const Kind: Readonly<
 
 /** Called for connection life events; the client turns them into its events. */
 export interface ConnectionEvents {
-  connect(server: string, reconnect: boolean): void;
+  connect(connection: Connection, reconnect: boolean): void;
+  /** The server failed to connect or timed out: it is left alone for `retryTimeoutMs`. */
+  failed(connection: Connection): void;
   disconnect(server: string, error: Error | undefined): void;
   error(error: Error): void;
 }
@@ -136,6 +138,8 @@ const State = { IDLE: 0, CONNECTING: 1, CONNECTED: 2, CLOSED: 3 } as const;
  */
 export class Connection implements ReplySink {
   readonly server: ServerAddress;
+  /** The server's index in the client's server list. */
+  readonly index: number;
   readonly #options: ParsedOptions;
   readonly #events: ConnectionEvents;
   readonly #writer = new CommandWriter();
@@ -156,8 +160,9 @@ export class Connection implements ReplySink {
   #closing: (() => void) | null = null;
   #closed: Promise<void> | null = null;
 
-  constructor(server: ServerAddress, options: ParsedOptions, events: ConnectionEvents) {
+  constructor(server: ServerAddress, index: number, options: ParsedOptions, events: ConnectionEvents) {
     this.server = server;
+    this.index = index;
     this.#options = options;
     this.#events = events;
   }
@@ -313,7 +318,7 @@ export class Connection implements ReplySink {
     if (this.#waiting.size > 0) this.#armDeadline();
     else socket.unref();
     this.#flush();
-    this.#events.connect(this.server.label, reconnect);
+    this.#events.connect(this, reconnect);
   }
 
   #armDeadline(): void {
@@ -372,6 +377,7 @@ export class Connection implements ReplySink {
     for (let op = waiting.shift(); op !== undefined; op = waiting.shift()) op.reject(error);
     if (wasConnected) this.#events.disconnect(this.server.label, hadWork || markDown ? error : undefined);
     if (hadWork || markDown || !wasConnected) this.#events.error(error);
+    if (markDown) this.#events.failed(this);
     this.#finishClose();
   }
 

@@ -84,6 +84,15 @@ export interface ClientOptions {
    */
   readonly hash?: KeyHash;
   /**
+   * Failover, pylibmc's `remove_failed`: after this many failures in a row
+   * (failed connects or timeouts) a server is taken off the ketama ring for
+   * `retryTimeoutMs`, so its keys go to the other servers meanwhile; then it
+   * rejoins. `0` keeps every server on the ring (its keys fail while it is
+   * down). Under `'modula'` servers are never taken off, as in libmemcached.
+   * @default 0
+   */
+  readonly removeFailed?: number;
+  /**
    * Connects with TLS (memcached 1.6 started with `-Z`): `true`, or the options
    * passed to `tls.connect` (`ca`, `cert`, `key`, `servername`,
    * `rejectUnauthorized`, …).
@@ -116,6 +125,7 @@ export interface ParsedOptions {
   readonly compressionLevel: number;
   readonly maxValueBytes: number;
   readonly retryTimeoutMs: number;
+  readonly removeFailed: number;
   readonly distribution: DistributionKind;
   readonly hash: KeyHash | undefined;
   readonly tls: ConnectionOptions | undefined;
@@ -133,6 +143,7 @@ const KNOWN = new Set([
   'compressionLevel',
   'maxValueBytes',
   'retryTimeoutMs',
+  'removeFailed',
   'distribution',
   'hash',
   'tls',
@@ -205,6 +216,7 @@ export function parseOptions(options: unknown): ParsedOptions {
     compressionLevel,
     maxValueBytes: integer(o, 'maxValueBytes', DEFAULT_MAX_VALUE_BYTES, 0, 2 ** 31 - 1),
     retryTimeoutMs: integer(o, 'retryTimeoutMs', 2000, 0, 2 ** 31 - 1),
+    removeFailed: integer(o, 'removeFailed', 0, 0, 2 ** 31 - 1),
     distribution,
     hash: hash as KeyHash | undefined,
     tls: tls === false ? undefined : tls === true ? {} : { ...tls },

@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Client, type DistributionKind } from '../src/index.ts';
-import { ownServer, rawGet, track } from './support.ts';
+import { Client, createDistribution, type DistributionKind } from '../src/index.ts';
+import { parseServer } from '../src/servers.ts';
+import { ownServer, rawGet, sleep, track } from './support.ts';
 
 const PYTHON = '/usr/bin/python3';
 const run = promisify(execFile);
@@ -75,3 +76,51 @@ async function rawGetCount(address: string, keys: string[]): Promise<number> {
   }
   return count;
 }
+
+describe('failover (removeFailed)', () => {
+  it('takes a failed server off the ketama ring for retryTimeoutMs, then puts it back', async () => {
+    const servers = await Promise.all([ownServer(), ownServer(), ownServer()]);
+    const addresses = servers.map((server) => server.address);
+    const client = track(new Client(addresses, { distribution: 'ketama', removeFailed: 1, retryTimeoutMs: 400 }));
+    const ring = createDistribution(
+      addresses.map((address) => parseServer(address)),
+      'ketama',
+    );
+    const victim = servers[1]!;
+    const keys = Array.from({ length: 200 }, (_, i) => `fo${i}`).filter(
+      (key) => ring.serverFor(Buffer.from(key)) === 1,
+    );
+    expect(keys.length).toBeGreaterThan(10);
+    await victim.stop();
+    // The first operation for the dead server fails and takes it off the ring ...
+    await expect(client.set(keys[0]!, 'x')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    // ... then its keys live on the other servers.
+    expect(await client.setMulti(keys.map((key) => [key, key] as const))).toEqual([]);
+    expect((await client.getMulti(keys)).size).toBe(keys.length);
+    // Once retryTimeoutMs has passed, the server is back on the ring.
+    const again = await ownServer({ port: victim.port }).catch(() => undefined);
+    if (again === undefined) return; // the port was taken meanwhile
+    await sleep(450);
+    await client.set(keys[1]!, 'home');
+    expect(await rawGet(again.address, keys[1]!)).toMatchObject({ flags: 16 });
+  });
+
+  it('never takes servers off a modula ring (as libmemcached): their keys fail while they are down', async () => {
+    const servers = await Promise.all([ownServer(), ownServer()]);
+    const client = track(
+      new Client(
+        servers.map((server) => server.address),
+        { removeFailed: 1, retryTimeoutMs: 50 },
+      ),
+    );
+    await servers[0]!.stop();
+    const ring = createDistribution(
+      servers.map((server) => parseServer(server.address)),
+      'modula',
+    );
+    const key = Array.from({ length: 50 }, (_, i) => `m${i}`).find((k) => ring.serverFor(Buffer.from(k)) === 0)!;
+    await expect(client.set(key, 1)).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    await sleep(60);
+    await expect(client.set(key, 1)).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+  });
+});
