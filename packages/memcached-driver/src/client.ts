@@ -10,10 +10,35 @@ import { type ClientOptions, type ParsedOptions, parseOptions } from './options.
 import { parseServers, type ServerAddress } from './servers.js';
 import { type Encoded, encodeValue, type Value } from './values.js';
 
-/** Servers as pylibmc spells them: one spec, a comma-separated list, or an array. */
+/**
+ * Servers as pylibmc spells them: one spec, a comma-separated list, or an array.
+ *
+ * @example
+ * ```ts
+ * import { Client, type ServerList } from '@clonepool/memcached';
+ *
+ * const servers: ServerList = ['10.0.0.1', '10.0.0.2:11212:2', '/run/memcached.sock'];
+ * console.log(new Client(servers, { distribution: 'ketama' }).servers.join(' '));
+ * // → 10.0.0.1:11211 10.0.0.2:11212 /run/memcached.sock
+ * ```
+ */
 export type ServerList = string | readonly string[];
 
-/** Options of a write (`set`, `add`, `replace`, `append`, `prepend`, `cas`). */
+/**
+ * Options of a write (`set`, `add`, `replace`, `append`, `prepend`, `cas`, `setMulti`).
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:short-lived', 'x', { ttl: 30 });
+ * // Fire and forget: resolves true once queued, whatever the server says.
+ * console.log(await client.set('doc:metrics', 1, { noreply: true }));
+ * await client.close();
+ * // → true
+ * ```
+ */
 export interface WriteOptions {
   /**
    * Seconds until the item expires; `0` means never. memcached reads a value
@@ -30,7 +55,25 @@ export interface WriteOptions {
   readonly noreply?: boolean;
 }
 
-/** A value with its CAS token, as `gets` and `gats` return it. */
+/**
+ * A value with its CAS token, as `gets` and `gats` return it.
+ *
+ * @example
+ * ```ts
+ * import { type CasItem, Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:stock', 5);
+ * // Optimistic update: retry until no one else wrote in between.
+ * for (;;) {
+ *   const item: CasItem<number> | undefined = await client.gets<number>('doc:stock');
+ *   if (item === undefined || (await client.cas('doc:stock', item.value - 1, item.cas))) break;
+ * }
+ * console.log(await client.get('doc:stock'));
+ * await client.close();
+ * // → 4
+ * ```
+ */
 export interface CasItem<V = Value> {
   /** The stored value. */
   readonly value: V;

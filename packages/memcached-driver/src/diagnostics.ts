@@ -2,7 +2,8 @@ import { type TracingChannel, tracingChannel } from 'node:diagnostics_channel';
 import type { Key } from './keys.js';
 
 /**
- * What subscribers of {@link channels}`.command` receive for each operation:
+ * What subscribers of {@link channels}`.command` receive for each operation (see
+ * the example there):
  * the `start`, `end`, `asyncStart`, `asyncEnd` and `error` events of a
  * `TracingChannel`, with `result` or `error` filled in when it settles.
  */
@@ -17,7 +18,17 @@ export interface CommandContext {
   error?: unknown;
 }
 
-/** The names of this package's channels, one table as undici keeps them. */
+/**
+ * The names of this package's channels, one table as undici keeps them.
+ *
+ * @example
+ * ```ts
+ * import { channelNames } from '@clonepool/memcached';
+ *
+ * console.log(channelNames.command);
+ * // → clonepool:memcached:command
+ * ```
+ */
 export const channelNames: { readonly command: 'clonepool:memcached:command' } = Object.freeze({
   command: 'clonepool:memcached:command',
 });

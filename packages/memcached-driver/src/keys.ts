@@ -1,9 +1,38 @@
 import { InvalidKeyError } from './errors.js';
 
-/** A memcached key as the API takes it: a string (sent as UTF-8) or raw bytes. */
+/**
+ * A memcached key as the API takes it: a string (sent as UTF-8) or raw bytes.
+ *
+ * @example
+ * ```ts
+ * import { Client, type Key } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * const keys: Key[] = ['doc:text-key', new TextEncoder().encode('doc:bytes-key')];
+ * for (const key of keys) await client.set(key, 'same API');
+ * console.log(await client.get(keys[1]!));
+ * await client.close();
+ * // → same API
+ * ```
+ */
 export type Key = string | Uint8Array;
 
-/** memcached's KEY_MAX_LENGTH, in bytes. */
+/**
+ * memcached's `KEY_MAX_LENGTH`, in UTF-8 bytes, `keyPrefix` included.
+ *
+ * @example
+ * ```ts
+ * import { Client, MAX_KEY_BYTES } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * console.log(await client.set('k'.repeat(MAX_KEY_BYTES), 1));
+ * // 'é' is two bytes in UTF-8: 126 of them are 252 bytes.
+ * await client.set('é'.repeat(126), 1).catch((error) => console.log(error.code));
+ * await client.close();
+ * // → true
+ * // → ERR_INVALID_KEY
+ * ```
+ */
 export const MAX_KEY_BYTES = 250;
 
 /**

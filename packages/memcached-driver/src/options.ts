@@ -6,6 +6,29 @@ import { prefixBytes } from './keys.js';
 /**
  * The options of a {@link Client}: pylibmc's behaviors in camelCase, with units
  * in the names. Unknown names are rejected, as pylibmc rejects unknown behaviors.
+ *
+ * @example
+ * ```ts
+ * import { Client, type ClientOptions } from '@clonepool/memcached';
+ *
+ * const options: ClientOptions = {
+ *   keyPrefix: 'shop:',
+ *   timeoutMs: 500,
+ *   compressionThreshold: 1024,
+ *   retryTimeoutMs: 1000,
+ * };
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211', options);
+ * await client.set('cart:7', { items: 3 });
+ * console.log(await client.get('cart:7'));
+ * try {
+ *   new Client('localhost', { timeout: 5 } as unknown as ClientOptions);
+ * } catch (error) {
+ *   console.log((error as { code: string }).code);
+ * }
+ * await client.close();
+ * // → { items: 3 }
+ * // → ERR_INVALID_OPTION
+ * ```
  */
 export interface ClientOptions {
   /**
@@ -151,7 +174,22 @@ const KNOWN = new Set([
   'password',
 ]);
 
-/** memcached's default item size limit (`-I 1m`) less room for its item header and a 250-byte key. */
+/**
+ * The default `maxValueBytes`: memcached's default item size limit (`-I 1m`)
+ * less room for its item header and a 250-byte key.
+ *
+ * @example
+ * ```ts
+ * import { Client, DEFAULT_MAX_VALUE_BYTES } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * console.log(await client.set('doc:max', Buffer.alloc(DEFAULT_MAX_VALUE_BYTES)));
+ * await client.set('doc:max', Buffer.alloc(DEFAULT_MAX_VALUE_BYTES + 1)).catch((error) => console.log(error.code));
+ * await client.close();
+ * // → true
+ * // → ERR_VALUE_TOO_LARGE
+ * ```
+ */
 export const DEFAULT_MAX_VALUE_BYTES: number = 1024 * 1024 - 512;
 
 /** Validates {@link ClientOptions}; throws `InvalidOptionError` (`ERR_INVALID_OPTION`). */

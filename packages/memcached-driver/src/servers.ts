@@ -2,7 +2,18 @@ import { isIP } from 'node:net';
 import { ClonepoolError } from '@clonepool/core';
 import type { DistributionServer } from './distribution/index.js';
 
-/** The default memcached port. */
+/**
+ * The port a server spec without one gets, memcached's default.
+ *
+ * @example
+ * ```ts
+ * import { Client, DEFAULT_PORT } from '@clonepool/memcached';
+ *
+ * const client = new Client('cache.internal');
+ * console.log(DEFAULT_PORT, client.servers);
+ * // → 11211 [ 'cache.internal:11211' ]
+ * ```
+ */
 export const DEFAULT_PORT = 11211;
 
 /** A server spec after parsing. */

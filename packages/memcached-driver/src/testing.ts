@@ -6,7 +6,22 @@ import { join } from 'node:path';
 import { Client } from './client.js';
 import type { ClientOptions } from './options.js';
 
-/** How to start a test memcached. */
+/**
+ * How to start a test memcached.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ * import { startMemcached } from '@clonepool/memcached/testing';
+ *
+ * const server = await startMemcached({ unixSocket: true, memoryMb: 16, args: ['-I', '2m'] });
+ * const client = new Client(server.address, { maxValueBytes: 2 * 1024 * 1024 - 512 });
+ * console.log(await client.set('big', Buffer.alloc(1_500_000)));
+ * await client.close();
+ * await server.stop();
+ * // → true
+ * ```
+ */
 export interface StartMemcachedOptions {
   /**
    * Listen on a UNIX socket in a fresh temporary directory instead of a loopback TCP port.
@@ -36,7 +51,24 @@ export interface StartMemcachedOptions {
   readonly binary?: string;
 }
 
-/** A running test memcached. */
+/**
+ * A running test memcached.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ * import { startMemcached } from '@clonepool/memcached/testing';
+ *
+ * const server = await startMemcached();
+ * const client = new Client(server.address, { timeoutMs: 200 });
+ * await server.pause(); // SIGSTOP: the server stops answering
+ * await client.get('k').catch((error) => console.log(error.code));
+ * server.resume();
+ * await client.close();
+ * await server.stop();
+ * // → ERR_MEMCACHED_TIMEOUT
+ * ```
+ */
 export interface TestMemcached {
   /** The address to give a {@link Client}: `127.0.0.1:port` or the socket path. */
   readonly address: string;

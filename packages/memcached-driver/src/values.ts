@@ -5,14 +5,33 @@ import { InvalidValueError, ValueTooLargeError } from './errors.js';
  * What a client stores and returns. `Uint8Array`s come back as `Buffer`s;
  * integers beyond `Number.MAX_SAFE_INTEGER` written by other clients come back
  * as `bigint`.
+ *
+ * @example
+ * ```ts
+ * import { Client, type Value } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * const values: Value[] = ['text', 42, 2n ** 70n, true, Buffer.from([1, 2]), [1, 'a'], { a: null }];
+ * for (const [i, value] of values.entries()) await client.set(`doc:value:${i}`, value);
+ * const back = await Promise.all(values.map((_, i) => client.get(`doc:value:${i}`)));
+ * for (const value of back) console.log(value);
+ * await client.close();
+ * // → text
+ * // → 42
+ * // → 1180591620717411303424n
+ * // → true
+ * // → <Buffer 01 02>
+ * // → [ 1, 'a' ]
+ * // → { a: null }
+ * ```
  */
 export type Value = string | number | bigint | boolean | Uint8Array | null | JsonArray | JsonObject;
-/** A JSON array as `set` takes it. */
+/** A JSON array as `set` takes it; see {@link Value}. */
 export type JsonArray = readonly unknown[];
-/** A plain object as `set` takes it (stored as JSON). */
+/** A plain object as `set` takes it (stored as JSON); see {@link Value}. */
 export type JsonObject = { readonly [key: string]: unknown };
 
-/** The flag bits, by name; see {@link Flags}. */
+/** The flag bits, by name; see {@link Flags} for what each means and an example. */
 export interface FlagBits {
   readonly NONE: 0;
   readonly PICKLE: 1;
@@ -38,6 +57,18 @@ export interface FlagBits {
  * | 16 `TEXT` | `str` (UTF-8) | `string` | `string` |
  * | 32 | — (pylibmc returns the bytes) | arrays, plain objects, non-integer numbers, `null` as JSON | the parsed JSON |
  * | +8 `ZLIB` | compressed values | compressed values | inflated first |
+ *
+ * @example
+ * ```ts
+ * import { Client, Flags } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:flags', 'text');
+ * // The flags ride with the item; any pylibmc client reads this back as a str.
+ * console.log(Flags.TEXT, typeof (await client.get('doc:flags')));
+ * await client.close();
+ * // → 16 string
+ * ```
  */
 export const Flags: FlagBits = Object.freeze({
   NONE: 0,
