@@ -353,7 +353,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
 
   // ---- lending ----
 
-  /** The hot path: an idle client becomes one lease, with no other allocation. */
+  /** The hot path: an idle client becomes one lease and the promise that carries it; nothing else is allocated. */
   #acquire(parsed: ParsedReserveOptions): Promise<Lease<C>> {
     if (this.#idle.length > 0) {
       const client = this.#idle.shift();
