@@ -12,6 +12,7 @@ export interface ParsedReserveOptions {
 }
 
 const NON_BLOCKING: ParsedReserveOptions = { block: false, timeoutMs: undefined, signal: undefined };
+const BLOCKING: ParsedReserveOptions = { block: true, timeoutMs: undefined, signal: undefined };
 
 /**
  * Validates {@link ReserveOptions} at a pool's boundary. Throws
@@ -66,6 +67,8 @@ export function parseReserveOptions(options: ReserveOptions | undefined): Parsed
   }
   if (!block) return NON_BLOCKING;
   if (signal?.aborted) throw new ReserveAbortedError(signal.reason);
+  // The common blocking reserve shares one object, keeping the contended path free of allocation.
+  if (timeoutMs === undefined && signal === undefined) return BLOCKING;
   return { block, timeoutMs, signal };
 }
 

@@ -77,8 +77,9 @@ export class WaitQueue<T> {
       this.#tail = waiter;
       this.#size++;
       if (timeoutMs !== undefined) {
+        // Kept ref'd on purpose: the caller awaits this reserve, so the process must live until it settles
+        // (at most timeoutMs); an unref'd timer would let it exit with the reserve never settled.
         waiter.timer = setTimeout(() => this.#giveUp(waiter, new ReserveTimeoutError(timeoutMs)), timeoutMs);
-        waiter.timer.unref();
       }
       if (signal !== undefined) {
         waiter.onAbort = () => this.#giveUp(waiter, new ReserveAbortedError(signal.reason));

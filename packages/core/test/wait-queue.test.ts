@@ -85,3 +85,21 @@ describe('WaitQueue', () => {
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
   });
 });
+
+describe('WaitQueue timers', () => {
+  it('keeps the process alive until a timed wait settles', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const script = `
+      import { WaitQueue } from '@clonepool/core';
+      const queue = new WaitQueue();
+      await queue.wait({ block: true, timeoutMs: 50, signal: undefined }).catch((e) => console.log(e.code));
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@clonepool/source', '--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: import.meta.dirname },
+    );
+    expect(stdout.trim()).toBe('ERR_RESERVE_TIMEOUT');
+  });
+});
