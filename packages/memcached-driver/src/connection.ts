@@ -18,7 +18,7 @@ import { decodeValue } from './values.js';
 /** What an operation waits for; decides how reply lines are read. */
 export const Kind: Readonly<
   Record<
-    'GET' | 'GETS' | 'MULTI' | 'STORE' | 'DELETE' | 'ARITH' | 'TOUCH' | 'OK' | 'STATS' | 'VERSION' | 'AUTH',
+    'GET' | 'GETS' | 'MULTI' | 'STORE' | 'DELETE' | 'ARITH' | 'TOUCH' | 'OK' | 'STATS' | 'VERSION' | 'AUTH' | 'PROBE',
     number
   >
 > = Object.freeze({
@@ -40,6 +40,8 @@ export const Kind: Readonly<
   VERSION: 9,
   /** The ASCII authentication `set` sent first on a connection. */
   AUTH: 10,
+  /** The `version` sent before authenticating, to learn whether the server wants it. */
+  PROBE: 11,
 });
 
 /** Called for connection life events; the client turns them into its events. */
@@ -105,6 +107,8 @@ const Line = {
   CLIENT_ERROR: Buffer.from('CLIENT_ERROR'),
 };
 
+const UNAUTHENTICATED = Buffer.from('CLIENT_ERROR unauthenticated');
+
 function is(src: Buffer, start: number, end: number, literal: Buffer): boolean {
   if (end - start !== literal.length) return false;
   for (let i = 0; i < literal.length; i++) if (src[start + i] !== literal[i]) return false;
@@ -155,6 +159,8 @@ export class Connection implements ReplySink {
   /** Before this time (ms since epoch) the server is considered down. */
   #retryAt = 0;
   #everConnected = false;
+  /** Commands wait unsent until the authentication probe has been answered. */
+  #holdWrites = false;
   /** The ops in the ring were queued on an idle connection and have not been written yet. */
   #idleBurst = false;
   #closing: (() => void) | null = null;
@@ -228,7 +234,7 @@ export class Connection implements ReplySink {
 
   readonly #flush = (): void => {
     this.#flushScheduled = false;
-    if (this.#state !== State.CONNECTED) return; // the connect handler flushes
+    if (this.#state !== State.CONNECTED || this.#holdWrites) return; // the connect handler flushes
     const data = this.#writer.take();
     if (data === undefined) return;
     // A burst on an idle connection starts its deadline when it is written, not when the first op was
@@ -308,11 +314,14 @@ export class Connection implements ReplySink {
     const reconnect = this.#everConnected;
     this.#everConnected = true;
     if (options.auth !== undefined) {
-      // Authentication goes first on the wire, so its op goes first in the ring.
-      const op = new Op(Kind.AUTH);
+      // Ask first whether the server wants authentication: a server without -Y would take the auth
+      // `set` as a plain set and store the credentials in the cache for anyone to read. The probe goes
+      // first on the wire, so its op goes first in the ring; commands wait until it is answered.
+      const op = new Op(Kind.PROBE);
       op.reject = (error) => this.#teardown(error, true);
       this.#waiting.unshift(op);
-      socket.write(options.auth);
+      this.#holdWrites = true;
+      socket.write('version\r\n');
     }
     this.#progressAt = Date.now();
     if (this.#waiting.size > 0) this.#armDeadline();
@@ -371,6 +380,7 @@ export class Connection implements ReplySink {
     if (markDown) this.#retryAt = Date.now() + this.#options.retryTimeoutMs;
     this.#parser.reset();
     this.#writer.clear();
+    this.#holdWrites = false;
     socket?.destroy();
     const waiting = this.#waiting;
     const hadWork = waiting.size > 0;
@@ -543,6 +553,22 @@ export class Connection implements ReplySink {
           throw new AuthenticationError(this.server.label, src.toString('latin1', start, end));
         }
         break;
+      case Kind.PROBE: {
+        this.#waiting.shift();
+        this.#holdWrites = false;
+        const socket = this.#socket!;
+        if (is(src, start, end, UNAUTHENTICATED)) {
+          const auth = new Op(Kind.AUTH);
+          auth.reject = op.reject;
+          this.#waiting.unshift(auth);
+          socket.write(this.#options.auth!);
+        } else if (!startsWith(src, start, end, Line.VERSION)) {
+          throw new MalformedReplyError(`unexpected reply ${quote(src, start, end)} to version`);
+        }
+        this.#flush();
+        this.#settled();
+        return;
+      }
       default:
         throw new MalformedReplyError(`unknown op kind ${op.kind}`);
     }

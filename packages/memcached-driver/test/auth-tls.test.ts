@@ -104,3 +104,15 @@ describe.skipIf(!tlsBuilt)('TLS (memcached -Z)', () => {
     await expect(client.get('tls')).rejects.toHaveProperty('code');
   });
 });
+
+describe('credentials against a server without -Y', () => {
+  it('are never sent: the client asks first, and a plain server keeps no "auth" item', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address, { username: 'alice', password: 'leak-me-not' }));
+    expect(await client.set('k', 'v')).toBe(true);
+    expect(await client.get('k')).toBe('v');
+    const plain = track(new Client(server.address));
+    expect(await plain.get('auth')).toBeUndefined();
+    expect((await plain.stats()).get(server.address)!.curr_items).toBe('1');
+  });
+});
