@@ -399,7 +399,11 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
    * ```
    */
   getMulti<K extends Key, V = Value>(keys: Iterable<K>): Promise<Map<K, V>> {
-    if (channels.command.hasSubscribers) return traced('getMulti', [...keys], () => this.#getMulti(keys));
+    if (channels.command.hasSubscribers) {
+      // A generator can be read once: read it here, for the trace and the command alike.
+      const list = keys !== null && typeof keys === 'object' && Symbol.iterator in keys ? [...keys] : keys;
+      return traced('getMulti', list as K[], () => this.#getMulti(list));
+    }
     return this.#getMulti(keys);
   }
 

@@ -8,6 +8,7 @@ describe('diagnostics_channel', () => {
   it('traces every command on clonepool:memcached:command with its key, result and error', async () => {
     const client = sharedClient();
     const events: string[] = [];
+    let hits = new Map<string, unknown>();
     const channel = tracingChannel<unknown, CommandContext>(channelNames.command);
     const handlers = {
       start: (ctx: CommandContext) => events.push(`start ${ctx.command} ${String(ctx.key)}`),
@@ -22,10 +23,16 @@ describe('diagnostics_channel', () => {
       await client.set('d', 1);
       await client.get('d');
       await client.get('bad key').catch(() => {});
-      await client.getMulti(['d']);
+      // A generator of keys is read once, for the trace and the command alike.
+      hits = await client.getMulti(
+        (function* () {
+          yield 'd';
+        })(),
+      );
     } finally {
       channel.unsubscribe(handlers);
     }
+    expect(hits.get('d')).toBe(1);
     await client.get('d'); // not traced any more
     expect(events).toEqual([
       'start set d',
