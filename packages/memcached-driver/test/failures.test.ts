@@ -21,6 +21,18 @@ describe('error replies reject only their operation', () => {
     expect(await client.get('big')).toBeUndefined();
   });
 
+  it('a noreply write the server refuses leaves the connection in step (memcached sends no error for it)', async () => {
+    const server = await ownServer({ args: ['-I', '1m'] });
+    const client = track(new Client(server.address, { maxValueBytes: 2 * 1024 * 1024 }));
+    await client.set('before', 'kept');
+    expect(await client.set('big', Buffer.alloc(1024 * 1024 + 100, 1), { noreply: true })).toBe(true);
+    expect(await Promise.all([client.get('before'), client.get('big'), client.set('after', 1)])).toEqual([
+      'kept',
+      undefined,
+      true,
+    ]);
+  });
+
   it('CLIENT_ERROR rejects that op; ops pipelined around it get their own replies', async () => {
     const server = await ownServer();
     const client = track(new Client(server.address));
