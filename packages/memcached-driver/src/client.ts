@@ -92,6 +92,36 @@ const MAX_U64 = 2n ** 64n - 1n;
 const MAX_KEYS_PER_GET = 100;
 const NO_OPTIONS: WriteOptions = Object.freeze({});
 
+/**
+ * The events of a {@link Client}, with their arguments. `error` is emitted only
+ * while it has a listener, so an unobserved client never crashes the process.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * client.on('connect', (server) => console.log('connected', typeof server));
+ * client.on('close', () => console.log('closed'));
+ * await client.get('doc:events');
+ * await client.close();
+ * // → connected string
+ * // → closed
+ * ```
+ */
+export interface ClientEvents {
+  /** The first connection to `server` is up. */
+  connect: [server: string];
+  /** A connection to `server` is up again after it dropped or failed. */
+  reconnect: [server: string];
+  /** The connection to `server` closed; `error` says why, `undefined` when the server just closed an idle connection. */
+  disconnect: [server: string, error: Error | undefined];
+  /** A connection failed (the operations on it reject as well). */
+  error: [error: Error];
+  /** `close()` finished. */
+  close: [];
+}
+
 /** The immutable part of a client, shared by all its clones. */
 class Config {
   readonly servers: readonly ServerAddress[];
@@ -136,7 +166,7 @@ class Config {
  * // → false
  * ```
  */
-export class Client extends EventEmitter implements Clonable<Client>, AsyncDisposable {
+export class Client extends EventEmitter<ClientEvents> implements Clonable<Client>, AsyncDisposable {
   readonly #config: Config;
   readonly #connections: (Connection | undefined)[];
   readonly #events: ConnectionEvents;
@@ -164,8 +194,8 @@ export class Client extends EventEmitter implements Clonable<Client>, AsyncDispo
       (servers as unknown) instanceof Config ? (servers as unknown as Config) : new Config(servers, options);
     this.#connections = new Array(this.#config.servers.length).fill(undefined);
     this.#distribution = this.#config.distribution;
-    const emit = (name: string, ...args: unknown[]) => {
-      if (this.listenerCount(name) > 0) this.emit(name, ...args);
+    const emit = <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => {
+      if (this.listenerCount(name) > 0) (this.emit as (name: E, ...args: ClientEvents[E]) => boolean)(name, ...args);
     };
     this.#events = {
       connect: (connection, reconnect) => {

@@ -1,4 +1,4 @@
-export { type CasItem, Client, type ServerList, type WriteOptions } from './client.js';
+export { type CasItem, Client, type ClientEvents, type ServerList, type WriteOptions } from './client.js';
 export { type CommandContext, channelNames, channels } from './diagnostics.js';
 // Key distribution (modula, ketama, the libmemcached hashes) is public as its folder exports it.
 export * from './distribution/index.js';

@@ -58,11 +58,12 @@ describe('events', () => {
     const quiet = track(new Client(address, { retryTimeoutMs: 0 }));
     const observed = track(new Client(address, { retryTimeoutMs: 0 }));
     const events: string[] = [];
-    for (const name of ['connect', 'disconnect', 'reconnect', 'error']) {
-      observed.on(name, (arg: unknown) =>
-        events.push(`${name} ${arg instanceof Error ? (arg as Error & { code: string }).code : String(arg)}`),
-      );
-    }
+    const record = (name: string) => (arg: unknown) =>
+      events.push(`${name} ${arg instanceof Error ? (arg as Error & { code: string }).code : String(arg)}`);
+    observed.on('connect', record('connect'));
+    observed.on('disconnect', record('disconnect'));
+    observed.on('reconnect', record('reconnect'));
+    observed.on('error', record('error'));
     await Promise.all([quiet.set('a', 1), observed.set('a', 1)]);
     await server.stop();
     // Both fail; the quiet client has no 'error' listener and must not crash the process.

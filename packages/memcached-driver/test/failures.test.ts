@@ -119,7 +119,7 @@ describe('lost connections', () => {
     client.on('connect', () => events.push('connect'));
     client.on('disconnect', () => events.push('disconnect'));
     client.on('reconnect', () => events.push('reconnect'));
-    client.on('error', (error: { code: string }) => events.push(`error ${error.code}`));
+    client.on('error', (error) => events.push(`error ${(error as Error & { code: string }).code}`));
     await client.set('k', 'v');
     await server.pause();
     const inFlight = Promise.allSettled([client.get('k'), client.get('k')]);
