@@ -104,6 +104,19 @@ function killAllOnExit(): void {
   });
 }
 
+/**
+ * Kills memcached `pid` if this process dies without running its exit hook
+ * (SIGKILL, or a test runner terminating its worker): a tiny shell loop checks
+ * both processes every second and ends with them. It holds nothing of ours.
+ */
+function watch(pid: number): void {
+  if (process.platform === 'win32') return;
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 1; done; kill -9 ${pid} 2>/dev/null`;
+  const watchdog = spawn('/bin/sh', ['-c', script], { stdio: 'ignore' });
+  watchdog.on('error', () => {}); // no shell: the exit hook still covers a normal exit
+  watchdog.unref();
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -221,6 +234,7 @@ export async function startMemcached(options: StartMemcachedOptions = {}): Promi
       continue;
     }
     const pid = child.pid;
+    watch(pid);
     const address = 'path' in target ? target.path : `${target.host}:${target.port}`;
     return {
       address,

@@ -24,15 +24,24 @@ export function track(client: Client): Client {
   return client;
 }
 
+const servers = new Set<TestMemcached>();
+const cleanups = new Set<() => Promise<void>>();
+
+// One hook, registered when a test file imports this module: vitest ignores afterAll() called from inside
+// a test or another hook, so helpers used there record what to clean up here instead.
 afterAll(async () => {
   await Promise.all([...clients].map((client) => client.close()));
   clients.clear();
+  await Promise.all([...cleanups].map((cleanup) => cleanup()));
+  cleanups.clear();
+  await Promise.all([...servers].map((server) => server.stop()));
+  servers.clear();
 });
 
 /** Starts a memcached of the file's own, stopped after the file. */
 export async function ownServer(options?: StartMemcachedOptions): Promise<TestMemcached> {
   const server = await startMemcached(options);
-  afterAll(() => server.stop());
+  servers.add(server);
   return server;
 }
 
@@ -109,7 +118,7 @@ export async function fakeServer(
     socket.on('error', () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  afterAll(async () => {
+  cleanups.add(async () => {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
