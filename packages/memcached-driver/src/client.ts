@@ -497,6 +497,10 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   /**
    * Stores `value` under `key`. Resolves `true` when stored.
    *
+   * A `Buffer` or `Uint8Array` of 16 KiB or more is written to the socket from
+   * your memory rather than copied (a large value is encoded once): do not change
+   * it until the promise settles.
+   *
    * @example
    * ```ts
    * import { Client } from '@clonepool/memcached';
