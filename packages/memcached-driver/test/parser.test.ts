@@ -1,9 +1,9 @@
-import type { Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Client, Flags } from '../src/index.ts';
 import { MalformedReplyError, ReplyParser, type ReplySink } from '../src/parser.ts';
-import { fakeServer, track } from './support.ts';
+import { fakeServer, ownServer, track } from './support.ts';
 
 /** Records what the parser reports, copying the bytes out of the (reused) chunks. */
 function recorder(): { sink: ReplySink; events: string[] } {
@@ -174,5 +174,64 @@ describe('a server that sends garbage', () => {
     });
     const client = track(new Client(address));
     await expect(client.delete('a')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_PROTOCOL' });
+  });
+});
+
+describe('a real memcached behind a proxy that dribbles its replies byte by byte', () => {
+  it('every command gets its own reply', async () => {
+    const server = await ownServer();
+    const [host, port] = server.address.split(':');
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(port), host!);
+      client.pipe(upstream);
+      let queue = Promise.resolve();
+      upstream.on('data', (chunk: Buffer) => {
+        queue = queue.then(() => dribble(client, chunk));
+      });
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.on('error', () => {});
+      upstream.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new Client(`127.0.0.1:${(proxy.address() as { port: number }).port}`, { timeoutMs: 5000 });
+      const big = Buffer.alloc(20_000, 0x0d);
+      big.write('\r\nEND\r\nVALUE x 0 1\r\n', 100);
+      const results = await Promise.all([
+        client.set('a', 'alpha'),
+        client.set('big', big),
+        client.set('n', 41),
+        client.get('a'),
+        client.gets('a').then((item) => item?.value),
+        client.getMulti(['a', 'missing', 'n']),
+        client.incr('n'),
+        client.add('a', 'no'),
+        client.delete('missing'),
+        client.touch('a', 100),
+        client.get('big').then((value) => (value as Buffer).equals(big)),
+        client.version().then((versions) => versions.size),
+      ]);
+      expect(results).toEqual([
+        true,
+        true,
+        true,
+        'alpha',
+        'alpha',
+        new Map<string, unknown>([
+          ['a', 'alpha'],
+          ['n', 41],
+        ]),
+        42n,
+        false,
+        false,
+        true,
+        true,
+        1,
+      ]);
+      await client.close();
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
