@@ -41,7 +41,7 @@ export const MAX_KEY_BYTES = 250;
  *
  * The latin1 form is the currency inside the client: commands write it with
  * `latin1` encoding (one byte per char, no UTF-8 work), and multi-get matches
- * `VALUE` lines against it with a Map lookup. For an ASCII string, by far the
+ * `VALUE` lines against it byte for byte. For an ASCII string, by far the
  * common case, it is the string itself: no allocation at all.
  *
  * @param key - The key as the caller gave it.
