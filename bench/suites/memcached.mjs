@@ -434,35 +434,40 @@ console.log(
     `best of ${ROUNDS} rounds in alternating order.`,
 );
 
-const resultsDir = new URL('../results/', import.meta.url);
-await mkdir(resultsDir, { recursive: true });
-await writeFile(
-  new URL('memcached.json', resultsDir),
-  `${JSON.stringify(
-    {
-      started: started.toISOString(),
-      finished: new Date().toISOString(),
-      node: process.version,
-      memcached: await memcachedVersion(),
-      cpus: os.cpus().length,
-      loadAverage: { before: loadBefore, after: loadAfter },
-      settings: {
-        driver: FROM_SOURCE ? 'src' : 'dist',
-        warmupMs: WARMUP_MS,
-        durationMs: DURATION_MS,
-        rounds: ROUNDS,
-        keyCount: KEY_COUNT,
-        memoryOps: MEMORY_OPS,
-        only: process.env.BENCH_ONLY ?? null,
+// A partial run (BENCH_ONLY) must not overwrite the results of a full one.
+if (only) console.log('\npartial run (BENCH_ONLY): bench/results/memcached.json left as it was');
+else await writeResults();
+
+async function writeResults() {
+  const resultsDir = new URL('../results/', import.meta.url);
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(
+    new URL('memcached.json', resultsDir),
+    `${JSON.stringify(
+      {
+        started: started.toISOString(),
+        finished: new Date().toISOString(),
+        node: process.version,
+        memcached: await memcachedVersion(),
+        cpus: os.cpus().length,
+        loadAverage: { before: loadBefore, after: loadAfter },
+        settings: {
+          driver: FROM_SOURCE ? 'src' : 'dist',
+          warmupMs: WARMUP_MS,
+          durationMs: DURATION_MS,
+          rounds: ROUNDS,
+          keyCount: KEY_COUNT,
+          memoryOps: MEMORY_OPS,
+        },
+        targets,
+        results,
       },
-      targets,
-      results,
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log(`\nresults written to ${fileURLToPath(new URL('memcached.json', resultsDir))}`);
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nresults written to ${fileURLToPath(new URL('memcached.json', resultsDir))}`);
+}
 if (
   targets.some((t) => t.status === 'MISS') ||
   Object.values(results).some((s) => Object.values(s).some((r) => !ok(r)))
