@@ -53,7 +53,7 @@ describe('values', () => {
     big[0] = 13;
     big[big.length - 1] = 10;
     expect(await limit.set('x'.repeat(250), big)).toBe(true);
-    expect(await limit.get('x'.repeat(250))).toEqual(big);
+    expect(big.equals((await limit.get('x'.repeat(250))) as Buffer)).toBe(true);
     await expect(limit.set('too-big', Buffer.alloc(DEFAULT_MAX_VALUE_BYTES + 1))).rejects.toMatchObject({
       code: 'ERR_VALUE_TOO_LARGE',
     });
