@@ -952,6 +952,32 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     return run();
   }
 
+  /**
+   * Sets the logging level of every server (`verbosity`, 0 to 2; memcached's
+   * `-v` flags).
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.verbosity(0);
+   * console.log('quiet');
+   * await client.close();
+   * // → quiet
+   * ```
+   */
+  verbosity(level: number): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 2) {
+        throw new InvalidArgumentError('level', 'an integer from 0 to 2', level);
+      }
+      await this.#everyServer(Kind.OK, `verbosity ${level}`);
+    };
+    if (channels.command.hasSubscribers) return traced('verbosity', undefined, run);
+    return run();
+  }
+
   async #everyServer(kind: number, line: string): Promise<Map<string, unknown>> {
     const connections = this.#all();
     for (const connection of connections) {

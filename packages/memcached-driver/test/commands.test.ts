@@ -176,6 +176,15 @@ describe('server-wide commands', () => {
     expect(await client.get('k')).toBeUndefined();
   });
 
+  it('verbosity sets the log level and refuses levels memcached has not', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address));
+    await client.verbosity(1);
+    await client.verbosity(0);
+    await expect(client.verbosity(3)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    expect(await client.set('after', 1)).toBe(true);
+  });
+
   it('works over a UNIX socket', async () => {
     const server = await ownServer({ unixSocket: true });
     const client = track(new Client(server.address));
