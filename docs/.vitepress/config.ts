@@ -26,6 +26,7 @@ export default withMermaid(
           items: [
             { text: 'Getting started', link: '/guide/getting-started' },
             { text: 'Why a pool in Node?', link: '/guide/why-a-pool' },
+            { text: 'Pick a strategy', link: '/guide/pick-a-strategy' },
           ],
         },
         {

@@ -45,26 +45,35 @@ async function open(path: string): Promise<{ page: Page; errors: string[]; statu
   return { page, errors, status: response?.status() };
 }
 
-/** Every page of the site, found by following internal links from the home page. */
+/** Every page of the site, found by following internal links from the home page, with the problems each showed. */
 async function crawl(): Promise<Map<string, string[]>> {
   const seen = new Map<string, string[]>();
   const queue = ['/'];
+  // One tab for the whole crawl: a full load of each page, console errors collected per page.
+  const page = await browser.newPage();
+  let errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  const origin = new URL(base).origin;
   while (queue.length > 0) {
     const path = queue.shift() as string;
     if (seen.has(path)) continue;
-    const { page, errors, status } = await open(path);
-    const problems = [...errors];
-    if (status !== 200) problems.push(`HTTP ${status}`);
+    errors = [];
+    const response = await page.goto(`${base}${path}`, { waitUntil: 'load' });
     const hrefs = await page.$$eval('a[href]', (links) => links.map((a) => (a as HTMLAnchorElement).href));
-    await page.close();
+    const problems = [...errors];
+    if (response?.status() !== 200) problems.push(`HTTP ${response?.status()}`);
     seen.set(path, problems);
     for (const href of hrefs) {
       const url = new URL(href);
-      if (url.origin !== new URL(base).origin) continue;
+      if (url.origin !== origin) continue;
       const next = url.pathname.replace(/\.html$/, '');
       if (!seen.has(next) && !queue.includes(next)) queue.push(next);
     }
   }
+  await page.close();
   return seen;
 }
 
