@@ -27,6 +27,9 @@ export default withMermaid(
             { text: 'Getting started', link: '/guide/getting-started' },
             { text: 'Why a pool in Node?', link: '/guide/why-a-pool' },
             { text: 'Pick a strategy', link: '/guide/pick-a-strategy' },
+            { text: 'Scaling out to many servers', link: '/guide/scaling-out' },
+            { text: 'Coming from pylibmc', link: '/guide/coming-from-pylibmc' },
+            { text: 'Sharing a cache with Python', link: '/guide/sharing-with-python' },
           ],
         },
         {
