@@ -41,7 +41,17 @@ export default withMermaid(
             { text: '@clonepool/memcached', link: '/packages/memcached' },
           ],
         },
-        { text: 'Reference', items: [{ text: 'API', link: '/api/' }] },
+        {
+          text: 'API reference',
+          items: [
+            { text: '@clonepool/core', link: '/api/@clonepool/core' },
+            { text: '@clonepool/core/testing', link: '/api/@clonepool/core/testing' },
+            { text: '@clonepool/fifo-pool', link: '/api/@clonepool/fifo-pool' },
+            { text: '@clonepool/mapped-pool', link: '/api/@clonepool/mapped-pool' },
+            { text: '@clonepool/memcached', link: '/api/@clonepool/memcached' },
+            { text: '@clonepool/memcached/testing', link: '/api/@clonepool/memcached/testing' },
+          ],
+        },
       ],
     },
   }),

@@ -1,3 +1,9 @@
+/**
+ * The contract every clonepool strategy meets: `Clonable`, `Pool`, `Lease`, errors with stable codes, and the pieces strategies share.
+ *
+ * @packageDocumentation
+ * @module @clonepool/core
+ */
 import './symbols.js';
 
 export { type Clonable, closeClient } from './clonable.js';

@@ -239,7 +239,7 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    * @param master - The client to clone, itself never lent nor closed. For
    *   ioredis, `{ clone: () => redis.duplicate() }`.
    * @param options - Bounds, idle timeout, and what to map by.
-   * @throws {@link InvalidOptionError} for a master without `clone()` or an invalid option.
+   * @throws `InvalidOptionError` (`ERR_INVALID_OPTION`) for a master without `clone()` or an invalid option.
    */
   constructor(master: Clonable<C>, options: MappedPoolOptions = {}) {
     if (typeof (master as Partial<Clonable<C>> | null)?.clone !== 'function') {

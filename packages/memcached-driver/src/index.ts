@@ -1,3 +1,9 @@
+/**
+ * A fast, correct memcached client with no dependencies: pipelined text protocol, pylibmc-compatible flags and key distribution, and `clone()` for pools.
+ *
+ * @packageDocumentation
+ * @module @clonepool/memcached
+ */
 export { type CasItem, Client, type ClientEvents, type ServerList, type WriteOptions } from './client.js';
 export { type CommandContext, channelNames, channels } from './diagnostics.js';
 // Key distribution (modula, ketama, the libmemcached hashes) is public as its folder exports it.

@@ -1,3 +1,9 @@
+/**
+ * Real memcached servers for tests: `startMemcached()` on a free loopback port, and `makeTestClient()`.
+ *
+ * @packageDocumentation
+ * @module @clonepool/memcached/testing
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
