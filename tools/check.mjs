@@ -16,6 +16,24 @@ const steps = [
   ['tests', 'turbo', ['run', 'test', '--continue', '--concurrency=1', '--output-logs=new-only']],
   ['docs build and browser test', 'turbo', ['run', 'docs:build', 'test:browser', '--output-logs=errors-only']],
   ['package checks', 'turbo', ['run', 'lint:package', '--continue', '--output-logs=errors-only']],
+  // Node 20 is the floor; the packages' own suites also run on the current LTS lines (binaries from npm's `node` package).
+  ...['22', '24'].flatMap((major) =>
+    ['core', 'fifo-pool', 'mapped-pool', 'memcached-driver'].map((pkg) => [
+      `${pkg} on Node ${major}`,
+      'npx',
+      [
+        '--yes',
+        `node@${major}`,
+        join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+        'run',
+        '--root',
+        join('packages', pkg),
+        '--reporter=dot',
+        '--reporter=json',
+        `--outputFile.json=test-results/node${major}.json`,
+      ],
+    ]),
+  ),
 ];
 
 // Reports from an earlier run must not be counted again; turbo restores them on a cache hit.
@@ -37,9 +55,7 @@ for (const [name, cmd, args] of steps) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const dir of reportDirs) {
-  const file = join(dir, 'vitest.json');
-  if (!existsSync(file)) continue;
+for (const file of reportDirs.flatMap(reports)) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
@@ -48,6 +64,15 @@ for (const dir of reportDirs) {
 if (failedSteps.length > 0) console.log(`\nFailed steps: ${failedSteps.join(', ')}`);
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failedSteps.length === 0 && failed === 0 && passed > 0 ? 0 : 1);
+
+/** The vitest JSON reports in a results folder: one per runner (turbo's test task, each extra Node version). */
+function reports(dir) {
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(dir, f))
+    : [];
+}
 
 function subdirs(dir) {
   return existsSync(dir)
