@@ -1,7 +1,12 @@
 // ClientPool against the bare floor, generic-pool and tarn: a reserve+release
 // cycle, one caller in a loop and 1,000 callers sharing 10 clients, each case
-// in a fresh process. Prints the figures and the ratios the issue targets.
+// in a fresh process. Prints the figures and the ratios the issue targets, and
+// records them, with the machine's facts, in bench/results/fifo-pool.json.
 // Needs @clonepool/fifo-pool built (pnpm build, or tsc -p packages/fifo-pool/tsconfig.build.json).
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { printTable, rate, runIsolated } from '../lib/harness.mjs';
 
 const CASES = [
@@ -16,6 +21,8 @@ const CALLERS = 1_000;
 // several rounds, interleaved with the others, and its best round counts.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
+const started = new Date();
+const loadBefore = os.loadavg();
 const results = {};
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, file] of CASES) {
@@ -23,13 +30,16 @@ for (let round = 0; round < ROUNDS; round++) {
     const single = await runIsolated(url, { shape: 'single', clients: CLIENTS });
     const contended = await runIsolated(url, { shape: 'contended', clients: CLIENTS, callers: CALLERS });
     const best = results[name];
-    if (best === undefined) results[name] = { single, contended };
+    const each = { single: single.opsPerSec, contended: contended.opsPerSec };
+    if (best === undefined) results[name] = { single, contended, rounds: [each] };
     else {
       if (single.opsPerSec > best.single.opsPerSec) best.single = single;
       if (contended.opsPerSec > best.contended.opsPerSec) best.contended = contended;
+      best.rounds.push(each);
     }
   }
 }
+const loadAfter = os.loadavg();
 console.log(`Best of ${ROUNDS} rounds per case (waits are from the round with the best throughput).\n`);
 
 const us = (n) => `${n.toFixed(0)} µs`;
@@ -61,18 +71,49 @@ const targets = [
     2,
   ],
 ];
-console.log('');
-printTable([
-  ...targets.map(([what, value, target, min]) => ({
-    target: what,
+const recorded = [
+  ...targets.map(([what, value, wanted, min]) => ({
+    target: `${what}: ${wanted}`,
+    status: value >= min ? 'PASS' : 'MISS',
     measured: `${value.toFixed(2)}×`,
-    wanted: target,
-    met: value >= min ? 'yes' : 'NO',
   })),
   {
-    target: 'contended p99 wait vs generic-pool',
+    target: 'contended p99 wait vs generic-pool: no worse',
+    status: pool.contended.p99WaitUs <= results['generic-pool'].contended.p99WaitUs ? 'PASS' : 'MISS',
     measured: `${us(pool.contended.p99WaitUs)} vs ${us(results['generic-pool'].contended.p99WaitUs)}`,
-    wanted: 'no worse',
-    met: pool.contended.p99WaitUs <= results['generic-pool'].contended.p99WaitUs ? 'yes' : 'NO',
   },
-]);
+];
+console.log('');
+printTable(recorded.map(({ status, target, measured }) => ({ status, target, measured })));
+
+const resultsDir = new URL('../results/', import.meta.url);
+await mkdir(resultsDir, { recursive: true });
+await writeFile(
+  new URL('fifo-pool.json', resultsDir),
+  `${JSON.stringify(
+    {
+      suite: 'fifo-pool',
+      started: started.toISOString(),
+      finished: new Date().toISOString(),
+      commit: gitCommit(),
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      loadAverage: { before: loadBefore, after: loadAfter },
+      settings: { rounds: ROUNDS, clients: CLIENTS, callers: CALLERS, warmupMs: 500, durationMs: 2_000 },
+      targets: recorded,
+      results,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`\nresults written to ${fileURLToPath(new URL('fifo-pool.json', resultsDir))}`);
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
