@@ -8,8 +8,13 @@
 // measure the neighbours, not the code. The ratios against the target are
 // the median over rounds of each round's own ratio, whose two cases ran
 // seconds apart under about the same load.
+// Everything, with the machine's facts, is recorded in bench/results/mapped-pool.json.
 // Needs both pools built: tsc -p packages/mapped-pool/tsconfig.build.json and
 // tsc -p packages/fifo-pool/tsconfig.build.json (or pnpm build).
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { printTable, rate, runIsolated } from '../lib/harness.mjs';
 
 const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -43,6 +48,8 @@ function pairedRatio(rounds, name, baseline) {
 
 const ns = (opsPerSec) => (1e9 / opsPerSec).toFixed(0);
 
+const started = new Date();
+const loadBefore = os.loadavg();
 const { results: cycles, rounds } = await best([
   ['MappedPool, in a run() context', CYCLE, { subject: 'mapped-context' }],
   ['ClientPool (FIFO), in an ALS context', CYCLE, { subject: 'fifo', inContext: true }],
@@ -71,6 +78,26 @@ const verdict = (name, baseline) => {
 };
 const MAPPED = 'MappedPool, in a run() context';
 const FIFO = 'ClientPool (FIFO), 1 client (no ALS)';
+const FIFO_ALS = 'ClientPool (FIFO), in an ALS context';
+// What the JSON records of each comparison: the target's wording, the two cases and the paired ratios.
+const comparisons = [
+  ['in-context reserve+release vs FIFO, both in an AsyncLocalStorage context', MAPPED, FIFO_ALS],
+  ['in-context reserve+release vs FIFO with no AsyncLocalStorage in the process', MAPPED, FIFO],
+  ['root-context reserve+release vs FIFO, neither with AsyncLocalStorage', 'MappedPool, root context (no ALS)', FIFO],
+].map(([what, name, baseline]) => {
+  const { median, ratios } = pairedRatio(rounds, name, baseline);
+  return {
+    target: `${what}: ≤ ${TARGET}× the time`,
+    status: median <= TARGET ? 'PASS' : 'MISS',
+    measured: `${median.toFixed(2)}×`,
+    detail: `median of ${ratios.length} paired rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')}`,
+    case: name,
+    baseline,
+    ratio: median,
+    ratios,
+  };
+});
+const alsTax = pairedRatio(rounds, 'bare floor, in an ALS context', FIFO);
 console.log(`
 Median per-round time ratios:
 - in-context reserve+release vs FIFO, both in an AsyncLocalStorage context (the pool's own cost): ${verdict(MAPPED, 'ClientPool (FIFO), in an ALS context')}
@@ -91,3 +118,43 @@ printTable(
     'bytes/run': result.bytesPerRun.toFixed(0),
   })),
 );
+const loadAfter = os.loadavg();
+
+const resultsDir = new URL('../results/', import.meta.url);
+await mkdir(resultsDir, { recursive: true });
+await writeFile(
+  new URL('mapped-pool.json', resultsDir),
+  `${JSON.stringify(
+    {
+      suite: 'mapped-pool',
+      started: started.toISOString(),
+      finished: new Date().toISOString(),
+      commit: gitCommit(),
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      loadAverage: { before: loadBefore, after: loadAfter },
+      settings: { rounds: ROUNDS, ...timing, target: TARGET },
+      targets: comparisons,
+      // The bare floor in a context against FIFO without: Node 20's AsyncLocalStorage cost alone, not a target.
+      alsTax: { ratio: alsTax.median, ratios: alsTax.ratios },
+      results: {
+        cycles: Object.fromEntries(
+          [...cycles].map(([name, best]) => [name, { ...best, rounds: rounds.get(name).map((r) => r.opsPerSec) }]),
+        ),
+        contexts: Object.fromEntries(runs),
+      },
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`\nresults written to ${fileURLToPath(new URL('mapped-pool.json', resultsDir))}`);
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
