@@ -6,6 +6,11 @@
 // instead, before the build exports it:
 //   NODE_OPTIONS="--import=$(realpath tools/doctest/node_modules/tsx/dist/esm/index.mjs) --conditions=@clonepool/source" \
 //   BENCH_DISTRIBUTION_FROM=$PWD/packages/memcached-driver/src/distribution/index.ts node bench/run.mjs distribution
+// A full, measured run is recorded in bench/results/distribution.json.
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { printTable, rate, runIsolated } from '../lib/harness.mjs';
 
 const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -13,7 +18,10 @@ const durationMs = env('BENCH_DURATION_MS', 2_000);
 const warmupMs = env('BENCH_WARMUP_MS', 500);
 const CASE = new URL('../cases/distribution-serverfor.mjs', import.meta.url);
 
+const started = new Date();
+const loadBefore = os.loadavg();
 const rows = [];
+const recorded = [];
 for (const kind of ['modula', 'ketama', 'ketama-weighted']) {
   for (const servers of [3, 10]) {
     const result = await runIsolated(CASE, { kind, servers, durationMs, warmupMs });
@@ -21,6 +29,7 @@ for (const kind of ['modula', 'ketama', 'ketama-weighted']) {
       console.log(`distribution: not measured: ${result.error}; build packages/memcached-driver first`);
       break;
     }
+    recorded.push({ kind, servers, ...result });
     rows.push({
       distribution: kind,
       servers,
@@ -32,3 +41,39 @@ for (const kind of ['modula', 'ketama', 'ketama-weighted']) {
   if (rows.length === 0) break;
 }
 printTable(rows);
+const loadAfter = os.loadavg();
+
+// Only a run that measured every case (from the build, as users get it) is recorded.
+if (recorded.length === 6 && !process.env.BENCH_DISTRIBUTION_FROM) {
+  const resultsDir = new URL('../results/', import.meta.url);
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(
+    new URL('distribution.json', resultsDir),
+    `${JSON.stringify(
+      {
+        suite: 'distribution',
+        started: started.toISOString(),
+        finished: new Date().toISOString(),
+        commit: gitCommit(),
+        node: process.version,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        loadAverage: { before: loadBefore, after: loadAfter },
+        settings: { durationMs, warmupMs, keys: 1024 },
+        targets: [],
+        results: recorded,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nresults written to ${fileURLToPath(new URL('distribution.json', resultsDir))}`);
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
