@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // `pnpm --filter <name> test` (turbo's `test` task) through its own config.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'tools/*', 'docs', 'examples/*'],
+    projects: ['packages/*', 'tools/*', 'docs', 'examples/*', 'bench'],
   },
 });

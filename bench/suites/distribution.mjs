@@ -7,11 +7,9 @@
 //   NODE_OPTIONS="--import=$(realpath tools/doctest/node_modules/tsx/dist/esm/index.mjs) --conditions=@clonepool/source" \
 //   BENCH_DISTRIBUTION_FROM=$PWD/packages/memcached-driver/src/distribution/index.ts node bench/run.mjs distribution
 // A full, measured run is recorded in bench/results/distribution.json.
-import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { printTable, rate, runIsolated } from '../lib/harness.mjs';
+import { writeResults } from '../lib/results.mjs';
 
 const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const durationMs = env('BENCH_DURATION_MS', 2_000);
@@ -41,39 +39,13 @@ for (const kind of ['modula', 'ketama', 'ketama-weighted']) {
   if (rows.length === 0) break;
 }
 printTable(rows);
-const loadAfter = os.loadavg();
-
 // Only a run that measured every case (from the build, as users get it) is recorded.
 if (recorded.length === 6 && !process.env.BENCH_DISTRIBUTION_FROM) {
-  const resultsDir = new URL('../results/', import.meta.url);
-  await mkdir(resultsDir, { recursive: true });
-  await writeFile(
-    new URL('distribution.json', resultsDir),
-    `${JSON.stringify(
-      {
-        suite: 'distribution',
-        started: started.toISOString(),
-        finished: new Date().toISOString(),
-        commit: gitCommit(),
-        node: process.version,
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model ?? 'unknown',
-        loadAverage: { before: loadBefore, after: loadAfter },
-        settings: { durationMs, warmupMs, keys: 1024 },
-        targets: [],
-        results: recorded,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`\nresults written to ${fileURLToPath(new URL('distribution.json', resultsDir))}`);
-}
-
-function gitCommit() {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
+  await writeResults('distribution', {
+    started,
+    loadBefore,
+    settings: { durationMs, warmupMs, keys: 1024 },
+    targets: [],
+    results: recorded,
+  });
 }

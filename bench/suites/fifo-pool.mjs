@@ -3,11 +3,9 @@
 // in a fresh process. Prints the figures and the ratios the issue targets, and
 // records them, with the machine's facts, in bench/results/fifo-pool.json.
 // Needs @clonepool/fifo-pool built (pnpm build, or tsc -p packages/fifo-pool/tsconfig.build.json).
-import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { printTable, rate, runIsolated } from '../lib/harness.mjs';
+import { writeResults } from '../lib/results.mjs';
 
 const CASES = [
   ['bare floor', 'fifo-floor.mjs'],
@@ -39,7 +37,6 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
-const loadAfter = os.loadavg();
 console.log(`Best of ${ROUNDS} rounds per case (waits are from the round with the best throughput).\n`);
 
 const us = (n) => `${n.toFixed(0)} µs`;
@@ -86,34 +83,10 @@ const recorded = [
 console.log('');
 printTable(recorded.map(({ status, target, measured }) => ({ status, target, measured })));
 
-const resultsDir = new URL('../results/', import.meta.url);
-await mkdir(resultsDir, { recursive: true });
-await writeFile(
-  new URL('fifo-pool.json', resultsDir),
-  `${JSON.stringify(
-    {
-      suite: 'fifo-pool',
-      started: started.toISOString(),
-      finished: new Date().toISOString(),
-      commit: gitCommit(),
-      node: process.version,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      loadAverage: { before: loadBefore, after: loadAfter },
-      settings: { rounds: ROUNDS, clients: CLIENTS, callers: CALLERS, warmupMs: 500, durationMs: 2_000 },
-      targets: recorded,
-      results,
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log(`\nresults written to ${fileURLToPath(new URL('fifo-pool.json', resultsDir))}`);
-
-function gitCommit() {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
+await writeResults('fifo-pool', {
+  started,
+  loadBefore,
+  settings: { rounds: ROUNDS, clients: CLIENTS, callers: CALLERS, warmupMs: 500, durationMs: 2_000 },
+  targets: recorded,
+  results,
+});

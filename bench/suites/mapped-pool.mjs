@@ -11,11 +11,9 @@
 // Everything, with the machine's facts, is recorded in bench/results/mapped-pool.json.
 // Needs both pools built: tsc -p packages/mapped-pool/tsconfig.build.json and
 // tsc -p packages/fifo-pool/tsconfig.build.json (or pnpm build).
-import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { printTable, rate, runIsolated } from '../lib/harness.mjs';
+import { writeResults } from '../lib/results.mjs';
 
 const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const timing = { durationMs: env('BENCH_DURATION_MS', 2_000), warmupMs: env('BENCH_WARMUP_MS', 500) };
@@ -118,43 +116,17 @@ printTable(
     'bytes/run': result.bytesPerRun.toFixed(0),
   })),
 );
-const loadAfter = os.loadavg();
-
-const resultsDir = new URL('../results/', import.meta.url);
-await mkdir(resultsDir, { recursive: true });
-await writeFile(
-  new URL('mapped-pool.json', resultsDir),
-  `${JSON.stringify(
-    {
-      suite: 'mapped-pool',
-      started: started.toISOString(),
-      finished: new Date().toISOString(),
-      commit: gitCommit(),
-      node: process.version,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      loadAverage: { before: loadBefore, after: loadAfter },
-      settings: { rounds: ROUNDS, ...timing, target: TARGET },
-      targets: comparisons,
-      // The bare floor in a context against FIFO without: Node 20's AsyncLocalStorage cost alone, not a target.
-      alsTax: { ratio: alsTax.median, ratios: alsTax.ratios },
-      results: {
-        cycles: Object.fromEntries(
-          [...cycles].map(([name, best]) => [name, { ...best, rounds: rounds.get(name).map((r) => r.opsPerSec) }]),
-        ),
-        contexts: Object.fromEntries(runs),
-      },
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log(`\nresults written to ${fileURLToPath(new URL('mapped-pool.json', resultsDir))}`);
-
-function gitCommit() {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
+await writeResults('mapped-pool', {
+  started,
+  loadBefore,
+  settings: { rounds: ROUNDS, ...timing, target: TARGET },
+  targets: comparisons,
+  // The bare floor in a context against FIFO without: Node 20's AsyncLocalStorage cost alone, not a target.
+  alsTax: { ratio: alsTax.median, ratios: alsTax.ratios },
+  results: {
+    cycles: Object.fromEntries(
+      [...cycles].map(([name, best]) => [name, { ...best, rounds: rounds.get(name).map((r) => r.opsPerSec) }]),
+    ),
+    contexts: Object.fromEntries(runs),
+  },
+});

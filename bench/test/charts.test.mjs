@@ -1,11 +1,11 @@
 // The chart generator turns a recorded results file into well-formed,
-// accessible SVG. Runs with `node --test test/` (no dependencies).
+// accessible SVG.
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { afterAll as after, beforeAll as before, describe, it } from 'vitest';
 import { barChart, escapeXml, writeCharts } from '../charts.mjs';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/results/', import.meta.url));
