@@ -35,6 +35,9 @@ export type Key = string | Uint8Array;
  */
 export const MAX_KEY_BYTES = 250;
 
+/** Any UTF-16 unit but printable ASCII: space, the C0 controls, DEL, and everything beyond ASCII. */
+const NOT_PRINTABLE_ASCII = /[^\x21-\x7e]/;
+
 /**
  * Validates a key and returns its bytes as a latin1 string (one char per byte),
  * without the prefix. Throws {@link InvalidKeyError}.
@@ -50,18 +53,19 @@ export const MAX_KEY_BYTES = 250;
 export function keyBytes(key: unknown, prefixBytes: number): string {
   if (typeof key === 'string') {
     const length = key.length;
-    let ascii = true;
-    for (let i = 0; i < length; i++) {
-      const c = key.charCodeAt(i);
-      // Space, CR, LF, NUL, every C0 control and DEL would split or inject commands.
-      if (c <= 0x20 || c === 0x7f) throw new InvalidKeyError(`character ${codeName(c)} at index ${i}`);
-      if (c >= 0x80) ascii = false;
-    }
-    if (ascii) {
+    // One native scan for the common key, printable ASCII: 1.5–3.5× cheaper than the loop below
+    // (a multi-get checks 100 keys per call). Anything else takes the loop, which also names the culprit.
+    if (!NOT_PRINTABLE_ASCII.test(key)) {
       if (length === 0) throw new InvalidKeyError('the key is empty');
       if (length + prefixBytes > MAX_KEY_BYTES) throw tooLong(length, prefixBytes);
       return key;
     }
+    for (let i = 0; i < length; i++) {
+      const c = key.charCodeAt(i);
+      // Space, CR, LF, NUL, every C0 control and DEL would split or inject commands.
+      if (c <= 0x20 || c === 0x7f) throw new InvalidKeyError(`character ${codeName(c)} at index ${i}`);
+    }
+    // Not ASCII, then: the limit is in UTF-8 bytes.
     if (!(key as unknown as { isWellFormed(): boolean }).isWellFormed()) {
       // A lone surrogate would be sent as U+FFFD: two different keys would name one item.
       throw new InvalidKeyError('the string holds a lone surrogate, which has no UTF-8 encoding');
