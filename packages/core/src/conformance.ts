@@ -3,7 +3,21 @@ import type { Lease } from './lease.js';
 import type { Pool } from './pool.js';
 import { TestClient } from './test-client.js';
 
-/** A pool under test, and how to act as one of its independent users. */
+/**
+ * A pool under test, and how to act as one of its independent users.
+ *
+ * @example
+ * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
+ * import { describePoolConformance } from '@clonepool/core/testing';
+ * import { MappedPool } from '@clonepool/mapped-pool';
+ *
+ * // A mapped pool's users are its contexts, so each user runs in pool.run().
+ * describePoolConformance('MappedPool', (master, capacity) => {
+ *   const pool = new MappedPool(master, { maxClients: capacity });
+ *   return { pool, asUser: (fn) => pool.run(fn) };
+ * });
+ * ```
+ */
 export interface ConformanceSubject {
   /** The pool, filled with clones of the master the suite passed in. */
   readonly pool: Pool<TestClient>;
@@ -23,6 +37,18 @@ export interface ConformanceSubject {
  * @param capacity - How many users the pool must serve at once before a
  *   non-blocking reserve is exhausted (slots of a FIFO pool, `maxClients` of a
  *   mapped pool).
+ *
+ * @example
+ * ```ts
+ * import type { MakeConformanceSubject } from '@clonepool/core/testing';
+ * import { ClientPool } from '@clonepool/fifo-pool';
+ *
+ * const make: MakeConformanceSubject = (master, capacity) => ({ pool: new ClientPool(master, capacity) });
+ * const { pool } = await make(new (await import('@clonepool/core/testing')).TestClient(), 2);
+ * console.log(pool.stats().size);
+ * // → 2
+ * await pool.close();
+ * ```
  */
 export type MakeConformanceSubject = (
   master: TestClient,

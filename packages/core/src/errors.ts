@@ -47,6 +47,15 @@ export class ClonepoolError extends Error {
 /**
  * A non-blocking reserve found every client lent out (pylibmc raises `queue.Empty`).
  * Code `ERR_POOL_EXHAUSTED`.
+ *
+ * @example
+ * ```ts
+ * import { PoolExhaustedError } from '@clonepool/core';
+ *
+ * const error = new PoolExhaustedError(4);
+ * console.log(error.code, error instanceof PoolExhaustedError);
+ * // → ERR_POOL_EXHAUSTED true
+ * ```
  */
 export class PoolExhaustedError extends ClonepoolError {
   /** `ERR_POOL_EXHAUSTED` */
@@ -60,7 +69,16 @@ export class PoolExhaustedError extends ClonepoolError {
   }
 }
 
-/** A blocking reserve waited `timeoutMs` without getting a client. Code `ERR_RESERVE_TIMEOUT`. */
+/** A blocking reserve waited `timeoutMs` without getting a client. Code `ERR_RESERVE_TIMEOUT`. *
+ * @example
+ * ```ts
+ * import { ReserveTimeoutError } from '@clonepool/core';
+ *
+ * const error = new ReserveTimeoutError(250);
+ * console.log(error.code, error instanceof ReserveTimeoutError);
+ * // → ERR_RESERVE_TIMEOUT true
+ * ```
+ */
 export class ReserveTimeoutError extends ClonepoolError {
   /** `ERR_RESERVE_TIMEOUT` */
   static readonly code = 'ERR_RESERVE_TIMEOUT';
@@ -76,6 +94,17 @@ export class ReserveTimeoutError extends ClonepoolError {
 /**
  * A reserve was given up because its `signal` aborted; `cause` is the signal's reason.
  * Code `ERR_RESERVE_ABORTED`.
+ *
+ * @example
+ * ```ts
+ * import { ReserveAbortedError } from '@clonepool/core';
+ *
+ * const controller = new AbortController();
+ * controller.abort('request closed');
+ * const error = new ReserveAbortedError(controller.signal.reason);
+ * console.log(error.code, error.cause);
+ * // → ERR_RESERVE_ABORTED request closed
+ * ```
  */
 export class ReserveAbortedError extends ClonepoolError {
   /** `ERR_RESERVE_ABORTED` */
@@ -88,7 +117,16 @@ export class ReserveAbortedError extends ClonepoolError {
   }
 }
 
-/** The pool was closed: reserving from it, or waiting in it, is over. Code `ERR_POOL_CLOSED`. */
+/** The pool was closed: reserving from it, or waiting in it, is over. Code `ERR_POOL_CLOSED`. *
+ * @example
+ * ```ts
+ * import { PoolClosedError } from '@clonepool/core';
+ *
+ * const error = new PoolClosedError();
+ * console.log(error.code, error instanceof PoolClosedError);
+ * // → ERR_POOL_CLOSED true
+ * ```
+ */
 export class PoolClosedError extends ClonepoolError {
   /** `ERR_POOL_CLOSED` */
   static readonly code = 'ERR_POOL_CLOSED';
@@ -97,7 +135,16 @@ export class PoolClosedError extends ClonepoolError {
   }
 }
 
-/** A lease's client was used after the lease was released or discarded. Code `ERR_LEASE_RELEASED`. */
+/** A lease's client was used after the lease was released or discarded. Code `ERR_LEASE_RELEASED`. *
+ * @example
+ * ```ts
+ * import { LeaseReleasedError } from '@clonepool/core';
+ *
+ * const error = new LeaseReleasedError();
+ * console.log(error.code, error instanceof LeaseReleasedError);
+ * // → ERR_LEASE_RELEASED true
+ * ```
+ */
 export class LeaseReleasedError extends ClonepoolError {
   /** `ERR_LEASE_RELEASED` */
   static readonly code = 'ERR_LEASE_RELEASED';
@@ -109,7 +156,15 @@ export class LeaseReleasedError extends ClonepoolError {
   }
 }
 
-/** An option or argument has a value the API cannot take. Code `ERR_INVALID_OPTION`. */
+/** An option or argument has a value the API cannot take. Code `ERR_INVALID_OPTION`. *
+ * @example
+ * ```ts
+ * import { InvalidOptionError } from '@clonepool/core';
+ *
+ * console.log(new InvalidOptionError('timeoutMs', 'a number >= 0', -1).message);
+ * // → Option timeoutMs must be a number >= 0; got -1.
+ * ```
+ */
 export class InvalidOptionError extends ClonepoolError {
   /** `ERR_INVALID_OPTION` */
   static readonly code = 'ERR_INVALID_OPTION';

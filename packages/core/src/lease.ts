@@ -5,6 +5,24 @@ import { LeaseReleasedError } from './errors.js';
  * strategies implement it; users of a pool never call it.
  *
  * @typeParam C - The type of the pooled clients.
+ *
+ * @example
+ * ```ts
+ * import { Lease, type LeaseOwner } from '@clonepool/core';
+ *
+ * // A pool implements settle(); each lease calls it exactly once.
+ * const idle: string[] = [];
+ * const owner: LeaseOwner<string> = {
+ *   settle: (client, discarded) => {
+ *     if (!discarded) idle.push(client);
+ *   },
+ * };
+ * const lease = new Lease('client-1', owner);
+ * lease.release();
+ * lease.release();
+ * console.log(idle);
+ * // → [ 'client-1' ]
+ * ```
  */
 export interface LeaseOwner<C> {
   /**

@@ -1,7 +1,16 @@
 import { InvalidOptionError, ReserveAbortedError } from './errors.js';
 import type { ReserveOptions } from './pool.js';
 
-/** Reserve options after validation, as strategies use them. */
+/** Reserve options after validation, as strategies use them. *
+ * @example
+ * ```ts
+ * import { parseReserveOptions } from '@clonepool/core';
+ *
+ * const { block, timeoutMs, signal } = parseReserveOptions({ block: true });
+ * console.log(block, timeoutMs, signal);
+ * // → true undefined undefined
+ * ```
+ */
 export interface ParsedReserveOptions {
   /** Wait for a client rather than reject when none is free. */
   readonly block: boolean;

@@ -2,6 +2,20 @@ import type { Lease } from './lease.js';
 
 /**
  * How a reserve behaves when every client is lent out.
+ *
+ * @example
+ * ```ts
+ * import { ClientPool } from '@clonepool/fifo-pool';
+ * import { TestClient } from '@clonepool/core/testing';
+ *
+ * const pool = new ClientPool(new TestClient(), 1);
+ * const held = await pool.reserve();
+ * const waited = await pool.reserve({ block: true, timeoutMs: 20 }).catch((error) => error.code);
+ * console.log(waited);
+ * // → ERR_RESERVE_TIMEOUT
+ * held.release();
+ * await pool.close();
+ * ```
  */
 export interface ReserveOptions {
   /**
@@ -19,7 +33,21 @@ export interface ReserveOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A pool's counters at one moment. Each strategy adds its own. */
+/** A pool's counters at one moment. Each strategy adds its own. *
+ * @example
+ * ```ts
+ * import { ClientPool } from '@clonepool/fifo-pool';
+ * import { TestClient } from '@clonepool/core/testing';
+ *
+ * const pool = new ClientPool(new TestClient(), 3);
+ * const lease = await pool.reserve();
+ * const { size, reserved, waiting } = pool.stats();
+ * console.log(size, reserved, waiting);
+ * // → 3 1 0
+ * lease.release();
+ * await pool.close();
+ * ```
+ */
 export interface PoolStats {
   /** Clients the pool holds now, lent or not. */
   readonly size: number;
@@ -36,6 +64,26 @@ export interface PoolStats {
  *
  * @typeParam C - The type of the pooled clients.
  * @typeParam S - The strategy's stats.
+ *
+ * @example
+ * ```ts
+ * import type { Pool } from '@clonepool/core';
+ * import { ClientPool } from '@clonepool/fifo-pool';
+ * import { MappedPool } from '@clonepool/mapped-pool';
+ * import { TestClient } from '@clonepool/core/testing';
+ *
+ * // Code written against Pool works with every strategy.
+ * async function pingTwice(pool: Pool<TestClient>): Promise<number[]> {
+ *   await using lease = await pool.reserve();
+ *   return [await lease.client.ping(), await lease.client.ping()];
+ * }
+ * const fifo = new ClientPool(new TestClient(), 2);
+ * const mapped = new MappedPool(new TestClient());
+ * console.log(await pingTwice(fifo), await mapped.run(() => pingTwice(mapped)));
+ * // → [ 1, 1 ] [ 1, 1 ]
+ * await fifo.close();
+ * await mapped.close();
+ * ```
  */
 export interface Pool<C, S extends PoolStats = PoolStats> extends AsyncDisposable {
   /** Lends a client until the returned lease is released. */

@@ -1,6 +1,17 @@
 import type { Clonable } from './clonable.js';
 
-/** How a {@link TestClient} family behaves; set on the master, shared by its clones. */
+/** How a {@link TestClient} family behaves; set on the master, shared by its clones. *
+ * @example
+ * ```ts
+ * import { TestClient } from '@clonepool/core/testing';
+ *
+ * const master = new TestClient({ cloneDelayMs: 5 });
+ * const started = performance.now();
+ * await master.clone();
+ * console.log(performance.now() - started >= 4);
+ * // → true
+ * ```
+ */
 export interface TestClientOptions {
   /** Make `clone()` resolve after this many milliseconds instead of at once. @default 0 */
   readonly cloneDelayMs?: number;
