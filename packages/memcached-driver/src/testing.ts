@@ -82,7 +82,7 @@ export interface TestMemcached {
   readonly host: string;
   /** The TCP port; 0 for a UNIX socket. */
   readonly port: number;
-  /** The server's process id. */
+  /** The server's process id (a new one after {@link TestMemcached.restart}). */
   readonly pid: number;
   /**
    * Freezes the server (`SIGSTOP`): it accepts connections but answers nothing.
@@ -93,6 +93,29 @@ export interface TestMemcached {
   resume(): void;
   /** Kills the server and waits for it to exit; idempotent. */
   stop(): Promise<void>;
+  /**
+   * Starts the server again at the same address, with the same arguments (an
+   * empty cache), after killing it if it still runs: a server that comes back.
+   * Resolves once it accepts connections; rejects if the port was taken meanwhile.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   * import { startMemcached } from '@clonepool/memcached/testing';
+   *
+   * const server = await startMemcached();
+   * const client = new Client(server.address, { retryTimeoutMs: 0 });
+   * await client.set('k', 'v');
+   * await server.restart();
+   * await client.get('k').catch((error) => console.log(error.code)); // the old connection was cut
+   * console.log(await client.get('k')); // a new connection, an empty cache
+   * await client.close();
+   * await server.stop();
+   * // → ERR_MEMCACHED_CONNECTION
+   * // → undefined
+   * ```
+   */
+  restart(): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -212,60 +235,101 @@ export async function startMemcached(options: StartMemcachedOptions = {}): Promi
     }
     if (process.getuid?.() === 0) args.push('-u', 'nobody');
     args.push(...(options.args ?? []));
-    const child = spawn(binary, args, { stdio: 'ignore' });
-    child.unref();
-    running.add(child);
-    let exited = false;
-    const exit = new Promise<void>((resolve) => {
-      child.once('exit', () => {
-        exited = true;
-        running.delete(child);
-        if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-        resolve();
-      });
-      child.once('error', (error) => {
-        lastError = error;
-        exited = true;
-        running.delete(child);
-        resolve();
-      });
-    });
-    const started = Date.now();
-    while (!exited && Date.now() - started < 10_000) {
-      if (await canConnect(target)) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    if (exited || child.pid === undefined) {
-      lastError ??= new Error(`memcached exited at start (args: ${args.join(' ')})`);
+    let run: Run;
+    try {
+      run = await spawnServer(binary, args, target);
+    } catch (error) {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      lastError = error as Error;
       continue;
     }
-    const pid = child.pid;
-    watch(pid);
+    const socketDir = dir;
     const address = 'path' in target ? target.path : `${target.host}:${target.port}`;
+    const stop = async (): Promise<void> => {
+      await run.kill();
+      if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });
+    };
     return {
       address,
       host: 'path' in target ? target.path : target.host,
       port: 'path' in target ? 0 : target.port,
-      pid,
-      pause: async () => {
-        if (exited) return;
-        child.kill('SIGSTOP');
-        await stopped(pid);
+      get pid() {
+        return run.pid;
       },
-      resume: () => {
-        if (!exited) child.kill('SIGCONT');
-      },
-      stop: async () => {
-        if (!exited) {
-          child.ref(); // hold the process until the exit is seen, so stop() resolves
-          // SIGKILL ends a SIGSTOPped process too; a SIGCONT first would let it answer before dying.
-          child.kill('SIGKILL');
-        }
-        await exit;
+      pause: () => run.pause(),
+      resume: () => run.resume(),
+      stop,
+      restart: async () => {
+        await run.kill();
+        run = await spawnServer(binary, args, target);
       },
     };
   }
   throw new Error(`Could not start memcached (${binary}); is it installed and on PATH? ${lastError?.message ?? ''}`);
+}
+
+/** One memcached process of a {@link TestMemcached}: a restart makes another. */
+interface Run {
+  readonly pid: number;
+  pause(): Promise<void>;
+  resume(): void;
+  /** Kills the process and waits for it to exit; idempotent. */
+  kill(): Promise<void>;
+}
+
+/** Spawns memcached with `args` and waits until it accepts connections on `target`; rejects if it exits first. */
+async function spawnServer(
+  binary: string,
+  args: readonly string[],
+  target: { port: number; host: string } | { path: string },
+): Promise<Run> {
+  const child = spawn(binary, args, { stdio: 'ignore' });
+  child.unref();
+  running.add(child);
+  let exited = false;
+  let spawnError: Error | undefined;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      running.delete(child);
+      resolve();
+    });
+    child.once('error', (error) => {
+      spawnError = error;
+      exited = true;
+      running.delete(child);
+      resolve();
+    });
+  });
+  const started = Date.now();
+  while (!exited && Date.now() - started < 10_000) {
+    if (await canConnect(target)) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  if (exited || child.pid === undefined) {
+    throw spawnError ?? new Error(`memcached exited at start (args: ${args.join(' ')})`);
+  }
+  const pid = child.pid;
+  watch(pid);
+  return {
+    pid,
+    pause: async () => {
+      if (exited) return;
+      child.kill('SIGSTOP');
+      await stopped(pid);
+    },
+    resume: () => {
+      if (!exited) child.kill('SIGCONT');
+    },
+    kill: async () => {
+      if (!exited) {
+        child.ref(); // hold the process until the exit is seen, so kill() resolves
+        // SIGKILL ends a SIGSTOPped process too; a SIGCONT first would let it answer before dying.
+        child.kill('SIGKILL');
+      }
+      await exit;
+    },
+  };
 }
 
 /**

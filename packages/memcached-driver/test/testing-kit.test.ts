@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Client } from '../src/index.ts';
 import { makeTestClient, startMemcached } from '../src/testing.ts';
 import { sleep } from './support.ts';
 
@@ -25,6 +26,26 @@ describe('@clonepool/memcached/testing', () => {
     expect(alive(server.pid)).toBe(true);
     await server.stop();
     await server.stop(); // idempotent
+    expect(alive(server.pid)).toBe(false);
+  });
+
+  it('restart() brings the server back at the same address with a new process and an empty cache', async () => {
+    const server = await startMemcached();
+    try {
+      const { address, pid } = server;
+      const client = new Client(address, { retryTimeoutMs: 0 });
+      await client.set('k', 'v');
+      await server.restart();
+      expect(server.address).toBe(address);
+      expect(server.pid).not.toBe(pid);
+      expect(alive(pid)).toBe(false);
+      expect(alive(server.pid)).toBe(true);
+      await client.get('k').catch(() => {}); // the old connection was cut
+      expect(await client.get('k')).toBeUndefined();
+      await client.close();
+    } finally {
+      await server.stop();
+    }
     expect(alive(server.pid)).toBe(false);
   });
 
