@@ -4,7 +4,7 @@ import type { StoreCommand } from './commands.js';
 import { Connection, type ConnectionEvents, Kind, Op } from './connection.js';
 import { channels, traced } from './diagnostics.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
-import { ClientClosedError, InvalidArgumentError } from './errors.js';
+import { ClientClosedError, InvalidArgumentError, ServersFailedError } from './errors.js';
 import { type Key, keyBytes } from './keys.js';
 import { type ClientOptions, type ParsedOptions, parseOptions } from './options.js';
 import { parseServers, type ServerAddress } from './servers.js';
@@ -118,18 +118,42 @@ export interface ClientEvents {
   disconnect: [server: string, error: Error | undefined];
   /** A connection failed (the operations on it reject as well). */
   error: [error: Error];
+  /**
+   * Failover (`removeFailed`) took `server` off the ring after that many
+   * failures in a row; `error` is the last of them. Its keys go to the other
+   * servers until it rejoins. Once per ejection.
+   */
+  eject: [server: string, error: Error];
+  /**
+   * An ejected `server` answered a probe after `retryTimeoutMs` and is back on
+   * the ring: its keys are read and written there again. Once per return.
+   */
+  rejoin: [server: string];
+  /**
+   * With `removeFailed`, a multi-key command went on without `server`, whose
+   * share failed with `error`: `getMulti` counts its keys as misses, `setMulti`
+   * returns them as not stored, `deleteMulti` resolves `false`. Once per failed
+   * server per command.
+   */
+  partial: [server: string, error: Error, command: MultiCommand];
   /** `close()` finished. */
   close: [];
 }
+
+/** The multi-key commands, as the `partial` event names them. */
+export type MultiCommand = 'getMulti' | 'setMulti' | 'deleteMulti';
 
 /** The immutable part of a client, shared by all its clones. */
 class Config {
   readonly servers: readonly ServerAddress[];
   readonly options: ParsedOptions;
   readonly distribution: Distribution | undefined;
+  /** Whether multi-key commands go on without a failed server (`removeFailed` with several servers). */
+  readonly partialMulti: boolean;
   constructor(servers: unknown, options: unknown) {
     this.servers = parseServers(servers);
     this.options = parseOptions(options);
+    this.partialMulti = this.options.removeFailed > 0 && this.servers.length > 1;
     this.distribution =
       this.servers.length === 1
         ? undefined
@@ -150,6 +174,15 @@ class Config {
  * error or `undefined`), `close` once `close()` is done, and `error` (an
  * `Error`) — `error` is emitted only while someone listens, so an unobserved
  * client never crashes the process; the failing operations reject anyway.
+ * With `removeFailed`: `eject` (server, error) when failover takes a server off
+ * the ring, `rejoin` (server) when it is back, and `partial` (server, error,
+ * command) when a multi-key command went on without a failed server.
+ *
+ * A server that refuses, resets or times out fails only the operations routed
+ * to it, with a `ConnectionError` or `TimeoutError` whose `server` names it.
+ * `getMulti`, `setMulti` and `deleteMulti` wait for every server's share; when
+ * some failed they reject with a `ServersFailedError` listing each cause, or,
+ * with `removeFailed`, resolve what the healthy servers did (see `partial`).
  *
  * @example
  * ```ts
@@ -170,12 +203,21 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   readonly #config: Config;
   readonly #connections: (Connection | undefined)[];
   readonly #events: ConnectionEvents;
+  /** Emits only while someone listens. */
+  readonly #emit: <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => void;
   /** The ring in use: the config's, or one without the servers failover took off. */
   #distribution: Distribution | undefined;
-  /** Failover state, made on the first failure: failures in a row and, for ejected servers, until when. */
+  /**
+   * Failover state, made on the first failure: failures in a row per server and, for
+   * ejected servers, when to probe them (`Infinity` while a probe is out), and since when
+   * they are off the ring.
+   */
   #failures: number[] | undefined;
   #ejectedUntil: Map<number, number> | undefined;
+  #ejectedAt: Map<number, number> | undefined;
+  /** The earliest probe time in `#ejectedUntil`, and the timer set for it. */
   #rejoinAt = Number.POSITIVE_INFINITY;
+  #rejoinTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -197,12 +239,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     const emit = <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => {
       if (this.listenerCount(name) > 0) (this.emit as (name: E, ...args: ClientEvents[E]) => boolean)(name, ...args);
     };
+    this.#emit = emit;
     this.#events = {
-      connect: (connection, reconnect) => {
+      connect: (connection, reconnect) => emit(reconnect ? 'reconnect' : 'connect', connection.server.label),
+      // A connect alone proves little (a frozen server's kernel still accepts); a reply does.
+      answered: (connection) => {
         if (this.#failures !== undefined) this.#failures[connection.index] = 0;
-        emit(reconnect ? 'reconnect' : 'connect', connection.server.label);
       },
-      failed: (connection) => this.#failed(connection.index),
+      failed: (connection, error) => this.#failed(connection.index, error),
       disconnect: (server, error) => emit('disconnect', server, error),
       error: (error) => emit('error', error),
     };
@@ -241,43 +285,106 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   #connectionFor(key: string): Connection {
-    // Only a client with servers off the ring pays for the clock.
-    if (this.#ejectedUntil !== undefined && this.#rejoinAt <= Date.now()) this.#rejoin();
     const distribution = this.#distribution;
     const index = distribution === undefined ? 0 : distribution.serverFor(Buffer.from(key, 'latin1'));
     return this.#connections[index] ?? this.#open(index);
   }
 
-  /** Counts a failure of server `index`; at `removeFailed` in a row, takes it off the ring for `retryTimeoutMs`. */
-  #failed(index: number): void {
+  /**
+   * Counts a failure of server `index`; at `removeFailed` in a row, takes it off the ring
+   * for `retryTimeoutMs` (libmemcached's auto-eject).
+   */
+  #failed(index: number, error: Error): void {
     const { options, servers } = this.#config;
-    if (options.removeFailed === 0 || servers.length === 1 || options.distribution === 'modula') return;
+    if (this.#closed || options.removeFailed === 0 || servers.length === 1 || options.distribution === 'modula') {
+      return;
+    }
     this.#failures ??= new Array(servers.length).fill(0);
     this.#ejectedUntil ??= new Map();
+    this.#ejectedAt ??= new Map();
     const failures = ++this.#failures[index]!;
-    // At least one server stays on the ring, as libmemcached keeps one.
     if (failures < options.removeFailed || this.#ejectedUntil.has(index)) return;
+    // At least one server stays on the ring, as libmemcached keeps one.
     if (this.#ejectedUntil.size >= servers.length - 1) return;
-    const until = Date.now() + options.retryTimeoutMs;
-    this.#ejectedUntil.set(index, until);
-    this.#rejoinAt = Math.min(this.#rejoinAt, until);
+    const now = Date.now();
+    const retryAt = now + options.retryTimeoutMs;
+    this.#ejectedUntil.set(index, retryAt);
+    this.#ejectedAt.set(index, now);
+    this.#probeAt(retryAt);
     this.#rebuild();
+    const server = servers[index]!.label;
+    if (channels.eject.hasSubscribers) channels.eject.publish({ server, error, retryAt });
+    this.#emit('eject', server, error);
   }
 
-  /** Puts back the servers whose time off the ring is over. */
-  #rejoin(): void {
-    const now = Date.now();
-    const ejected = this.#ejectedUntil!;
+  /**
+   * Probes the ejected servers whose `retryTimeoutMs` is over with a `version`; each
+   * rejoins the ring when it answers, and stays off for another `retryTimeoutMs` when
+   * not. Operations meanwhile keep going to the other servers, so a server that is still
+   * down fails only the probe.
+   */
+  readonly #probeEjected = (): void => {
+    this.#rejoinTimer = undefined;
     this.#rejoinAt = Number.POSITIVE_INFINITY;
+    const ejected = this.#ejectedUntil;
+    if (this.#closed || ejected === undefined) return;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
     for (const [index, until] of ejected) {
       if (until <= now) {
-        ejected.delete(index);
-        this.#failures![index] = 0;
+        ejected.set(index, Number.POSITIVE_INFINITY); // one probe at a time
+        this.#probe(index);
       } else {
-        this.#rejoinAt = Math.min(this.#rejoinAt, until);
+        next = Math.min(next, until);
       }
     }
+    this.#probeAt(next);
+  };
+
+  /** Makes sure the probe timer fires by `at` (ms since the epoch). Unref'd: it never holds the process. */
+  #probeAt(at: number): void {
+    if (at >= this.#rejoinAt || this.#closed) return;
+    if (this.#rejoinTimer !== undefined) clearTimeout(this.#rejoinTimer);
+    this.#rejoinAt = at;
+    this.#rejoinTimer = setTimeout(this.#probeEjected, Math.max(0, at - Date.now()));
+    this.#rejoinTimer.unref();
+  }
+
+  #probe(index: number): void {
+    if (this.#closed) return;
+    const connection = this.#connections[index] ?? this.#open(index);
+    const error = connection.ready();
+    if (error !== undefined) {
+      this.#stayEjected(index);
+      return;
+    }
+    connection.writer.line('version');
+    connection.send(new Op(Kind.VERSION)).then(
+      () => this.#rejoin(index),
+      () => this.#stayEjected(index),
+    );
+  }
+
+  #stayEjected(index: number): void {
+    const ejected = this.#ejectedUntil;
+    if (this.#closed || ejected === undefined || !ejected.has(index)) return;
+    const until = Date.now() + this.#config.options.retryTimeoutMs;
+    ejected.set(index, until);
+    this.#probeAt(until);
+  }
+
+  /** Puts server `index` back on the ring after it answered a probe. */
+  #rejoin(index: number): void {
+    const ejected = this.#ejectedUntil;
+    if (this.#closed || ejected === undefined || !ejected.has(index)) return;
+    ejected.delete(index);
+    const downMs = Date.now() - (this.#ejectedAt!.get(index) ?? Date.now());
+    this.#ejectedAt!.delete(index);
+    this.#failures![index] = 0;
     this.#rebuild();
+    const server = this.#config.servers[index]!.label;
+    if (channels.rejoin.hasSubscribers) channels.rejoin.publish({ server, downMs });
+    this.#emit('rejoin', server);
   }
 
   #rebuild(): void {
@@ -291,6 +398,73 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     this.#distribution = createDistribution(servers, options.distribution, {
       hash: options.hash,
       ejected: new Set(ejected.keys()),
+    });
+  }
+
+  /** The servers of `items` that cannot take commands now (waiting out `retryTimeoutMs`), with why. */
+  #notReady(items: readonly { connection: Connection }[]): Map<Connection, Error> | undefined {
+    let failed: Map<Connection, Error> | undefined;
+    let last: Connection | undefined;
+    for (const { connection } of items) {
+      if (connection === last || failed?.has(connection)) continue;
+      last = connection;
+      const error = connection.ready();
+      if (error === undefined) continue;
+      failed ??= new Map();
+      failed.set(connection, error);
+    }
+    return failed;
+  }
+
+  /**
+   * Decides a multi-key command whose share failed on some servers, after every share
+   * settled: with `removeFailed` (several servers) they are reported by the `partial`
+   * event and the command resolves (`undefined` here); otherwise the error to reject with.
+   */
+  #settleMulti(command: MultiCommand, failed: Map<Connection, Error>): Error | undefined {
+    if (!this.#config.partialMulti) return this.#multiError(command, failed);
+    for (const [connection, error] of failed) this.#emit('partial', connection.server.label, error, command);
+    return undefined;
+  }
+
+  /** The rejection of a multi-key command: the server's own error on a one-server client, else all causes. */
+  #multiError(command: MultiCommand, failed: Map<Connection, Error>): Error {
+    if (this.#config.servers.length === 1) return failed.values().next().value!;
+    return new ServersFailedError(
+      command,
+      this.#config.servers.length,
+      [...failed.keys()].map((connection) => connection.server.label),
+      [...failed.values()],
+    );
+  }
+
+  /**
+   * Waits for every reply of a multi-key command, `replies[i]` from `owners[i]`, with the
+   * servers that failed before sending in `failed`. Resolves each reply's value, or
+   * `undefined` where it failed; rejects as {@link Client.#settleMulti} decides.
+   */
+  #whenAll(
+    command: MultiCommand,
+    replies: Promise<unknown>[],
+    owners: readonly Connection[],
+    failed: Map<Connection, Error> | undefined,
+  ): Promise<unknown[]> {
+    return Promise.allSettled(replies).then((outcomes) => {
+      // Dense, with undefined where a reply failed: `every` and friends skip the holes of a sparse array.
+      const values: unknown[] = [];
+      for (let i = 0; i < outcomes.length; i++) {
+        const outcome = outcomes[i]!;
+        values.push(outcome.status === 'fulfilled' ? outcome.value : undefined);
+        if (outcome.status === 'rejected' && !failed?.has(owners[i]!)) {
+          failed ??= new Map();
+          failed.set(owners[i]!, outcome.reason as Error);
+        }
+      }
+      if (failed !== undefined) {
+        const error = this.#settleMulti(command, failed);
+        if (error !== undefined) throw error;
+      }
+      return values;
     });
   }
 
@@ -464,12 +638,19 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
         batch!.callers.push(key);
       }
       if (batches.size === 0) return Promise.resolve(hits);
+      // A server that cannot take commands now (waiting out retryTimeoutMs) fails its share at once.
+      let failed: Map<Connection, Error> | undefined;
       for (const connection of batches.keys()) {
         const error = connection.ready();
-        if (error !== undefined) throw error;
+        if (error === undefined) continue;
+        failed ??= new Map();
+        failed.set(connection, error);
       }
-      let replies: Promise<unknown> | Promise<unknown>[] | undefined;
+      // The other servers are asked all the same, so the command reports every failed server at once.
+      const replies: Promise<unknown>[] = [];
+      const owners: Connection[] = [];
       for (const [connection, { wire, callers }] of batches) {
+        if (failed?.has(connection)) continue;
         for (let first = 0; first < wire.length; first += MAX_KEYS_PER_GET) {
           const last = Math.min(first + MAX_KEYS_PER_GET, wire.length);
           connection.writer.retrieveMany('get', wire, first, last);
@@ -480,13 +661,12 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
           op.last = last;
           op.cursor = first;
           op.result = hits;
-          const reply = connection.send(op);
-          if (replies === undefined) replies = reply;
-          else if (Array.isArray(replies)) replies.push(reply);
-          else replies = [replies, reply];
+          replies.push(connection.send(op));
+          owners.push(connection);
         }
       }
-      return (Array.isArray(replies) ? Promise.all(replies) : replies!).then(() => hits);
+      // The hits of a server that failed midway stay: each was a whole value.
+      return this.#whenAll('getMulti', replies, owners, failed).then(() => hits);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -699,18 +879,35 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
         const bytes = this.#key(key);
         items.push({ key, bytes, encoded: encodeValue(value, settings), connection: this.#connectionFor(bytes) });
       }
-      for (const item of items) {
-        const error = item.connection.ready();
-        if (error !== undefined) throw error;
-      }
+      const failed = this.#notReady(items);
       const results: Promise<unknown>[] = [];
-      for (const item of items) {
-        item.connection.writer.store('set', settings.keyPrefix, item.bytes, item.encoded, ttl, undefined, noreply);
-        if (noreply) item.connection.sendNoReply();
-        else results.push(item.connection.send(new Op(Kind.STORE)));
+      const owners: Connection[] = [];
+      /** Whether each item was stored; an item whose server failed stays false. */
+      const stored: boolean[] = new Array(items.length).fill(false);
+      const sent: number[] = [];
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        const { connection } = item;
+        if (failed?.has(connection)) continue;
+        connection.writer.store('set', settings.keyPrefix, item.bytes, item.encoded, ttl, undefined, noreply);
+        if (noreply) {
+          connection.sendNoReply();
+          stored[i] = true;
+        } else {
+          results.push(connection.send(new Op(Kind.STORE)));
+          owners.push(connection);
+          sent.push(i);
+        }
       }
-      if (noreply) return Promise.resolve([]);
-      return Promise.all(results).then((stored) => items.filter((_, i) => stored[i] !== true).map((item) => item.key));
+      const notStored = () => items.filter((_, i) => !stored[i]).map((item) => item.key);
+      if (noreply) {
+        const error = failed === undefined ? undefined : this.#settleMulti('setMulti', failed);
+        return error === undefined ? Promise.resolve(notStored()) : Promise.reject(error);
+      }
+      return this.#whenAll('setMulti', results, owners, failed).then((replies) => {
+        for (let j = 0; j < sent.length; j++) stored[sent[j]!] = replies[j] === true;
+        return notStored();
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -763,16 +960,21 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
           const bytes = this.#key(key);
           return { bytes, connection: this.#connectionFor(bytes) };
         });
-        for (const { connection } of all) {
-          const error = connection.ready();
-          if (error !== undefined) throw error;
-        }
+        const failed = this.#notReady(all);
         const prefix = this.#config.options.keyPrefix;
-        const results = all.map(({ bytes, connection }) => {
+        const results: Promise<unknown>[] = [];
+        const owners: Connection[] = [];
+        for (const { bytes, connection } of all) {
+          if (failed?.has(connection)) continue;
           connection.writer.line(`delete ${prefix}${bytes}`);
-          return connection.send(new Op(Kind.DELETE));
-        });
-        return Promise.all(results).then((deleted) => deleted.every((d) => d === true));
+          results.push(connection.send(new Op(Kind.DELETE)));
+          owners.push(connection);
+        }
+        // A key on a failed server counts as not deleted.
+        const skipped = results.length < all.length;
+        return this.#whenAll('deleteMulti', results, owners, failed).then(
+          (deleted) => !skipped && deleted.every((d) => d === true),
+        );
       } catch (error) {
         return Promise.reject(error);
       }
@@ -1014,6 +1216,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
+    if (this.#rejoinTimer !== undefined) clearTimeout(this.#rejoinTimer);
+    this.#rejoinTimer = undefined;
     this.#closing = Promise.all(this.#connections.map((connection) => connection?.close())).then(() => {
       if (this.listenerCount('close') > 0) this.emit('close');
     });

@@ -47,8 +47,13 @@ export const Kind: Readonly<
 /** Called for connection life events; the client turns them into its events. */
 export interface ConnectionEvents {
   connect(connection: Connection, reconnect: boolean): void;
-  /** The server failed to connect or timed out: it is left alone for `retryTimeoutMs`. */
-  failed(connection: Connection): void;
+  /** The first reply bytes came on a new socket: the server works (failover counts failures in a row). */
+  answered(connection: Connection): void;
+  /**
+   * The server failed to connect, timed out (it is then left alone for
+   * `retryTimeoutMs`), or dropped the connection with operations in flight.
+   */
+  failed(connection: Connection, error: Error): void;
   disconnect(server: string, error: Error | undefined): void;
   error(error: Error): void;
 }
@@ -159,6 +164,8 @@ export class Connection implements ReplySink {
   /** Before this time (ms since epoch) the server is considered down. */
   #retryAt = 0;
   #everConnected = false;
+  /** Whether reply bytes came on this socket yet; the first ones tell the client the server works. */
+  #answered = false;
   /** Commands wait unsent until the authentication probe has been answered. */
   #holdWrites = false;
   /** The ops in the ring were queued on an idle connection and have not been written yet. */
@@ -281,6 +288,10 @@ export class Connection implements ReplySink {
     socket.on('data', (chunk: Buffer) => {
       if (this.#socket !== socket) return;
       this.#progressAt = Date.now();
+      if (!this.#answered) {
+        this.#answered = true;
+        this.#events.answered(this);
+      }
       try {
         this.#parser.feed(chunk);
       } catch (error) {
@@ -311,6 +322,7 @@ export class Connection implements ReplySink {
     if (options.tcpNoDelay) socket.setNoDelay(true);
     if (options.keepAlive) socket.setKeepAlive(true);
     this.#state = State.CONNECTED;
+    this.#answered = false;
     const reconnect = this.#everConnected;
     this.#everConnected = true;
     if (options.auth !== undefined) {
@@ -387,7 +399,8 @@ export class Connection implements ReplySink {
     for (let op = waiting.shift(); op !== undefined; op = waiting.shift()) op.reject(error);
     if (wasConnected) this.#events.disconnect(this.server.label, hadWork || markDown ? error : undefined);
     if (hadWork || markDown || !wasConnected) this.#events.error(error);
-    if (markDown) this.#events.failed(this);
+    // A refused connect, a timeout, or a reset that cut operations off: failover counts each.
+    if (markDown || hadWork) this.#events.failed(this, error);
     this.#finishClose();
   }
 

@@ -1,4 +1,4 @@
-import { type TracingChannel, tracingChannel } from 'node:diagnostics_channel';
+import { type Channel, channel, type TracingChannel, tracingChannel } from 'node:diagnostics_channel';
 import type { Key } from './keys.js';
 
 /**
@@ -19,6 +19,30 @@ export interface CommandContext {
 }
 
 /**
+ * What subscribers of `clonepool:memcached:eject` receive: failover
+ * (`removeFailed`) took `server` off a client's ring.
+ */
+export interface EjectMessage {
+  /** The server, as `host:port` or a socket path. */
+  readonly server: string;
+  /** The last of the failures in a row that ejected it. */
+  readonly error: Error;
+  /** When (ms since the epoch) the client first tries it again: now + `retryTimeoutMs`. */
+  readonly retryAt: number;
+}
+
+/**
+ * What subscribers of `clonepool:memcached:rejoin` receive: an ejected
+ * `server` answered again after `retryTimeoutMs` and is back on the client's ring.
+ */
+export interface RejoinMessage {
+  /** The server, as `host:port` or a socket path. */
+  readonly server: string;
+  /** How long it was off the ring, in milliseconds. */
+  readonly downMs: number;
+}
+
+/**
  * The names of this package's channels, one table as undici keeps them.
  *
  * @example
@@ -26,18 +50,29 @@ export interface CommandContext {
  * import { channelNames } from '@clonepool/memcached';
  *
  * console.log(channelNames.command);
+ * console.log(channelNames.eject, channelNames.rejoin);
  * // → clonepool:memcached:command
+ * // → clonepool:memcached:eject clonepool:memcached:rejoin
  * ```
  */
-export const channelNames: { readonly command: 'clonepool:memcached:command' } = Object.freeze({
+export const channelNames: {
+  readonly command: 'clonepool:memcached:command';
+  readonly eject: 'clonepool:memcached:eject';
+  readonly rejoin: 'clonepool:memcached:rejoin';
+} = Object.freeze({
   command: 'clonepool:memcached:command',
+  eject: 'clonepool:memcached:eject',
+  rejoin: 'clonepool:memcached:rejoin',
 });
 
 /**
  * The `node:diagnostics_channel` channels of `@clonepool/memcached`, made once.
  * `command` is a `TracingChannel` (`tracing:clonepool:memcached:command:start`, …)
  * that sees every operation of every client. When nobody subscribes, operations
- * skip it entirely: no context object is built.
+ * skip it entirely: no context object is built. `eject` and `rejoin` are plain
+ * channels that report failover (`removeFailed`) in every client: an
+ * {@link EjectMessage} when a server leaves a ring, a {@link RejoinMessage}
+ * when it is back.
  *
  * @example
  * ```ts
@@ -63,8 +98,14 @@ export const channelNames: { readonly command: 'clonepool:memcached:command' } =
  * // → set doc:traced, get doc:traced
  * ```
  */
-export const channels: { readonly command: TracingChannel<unknown, CommandContext> } = Object.freeze({
+export const channels: {
+  readonly command: TracingChannel<unknown, CommandContext>;
+  readonly eject: Channel<EjectMessage>;
+  readonly rejoin: Channel<RejoinMessage>;
+} = Object.freeze({
   command: tracingChannel<unknown, CommandContext>(channelNames.command),
+  eject: channel(channelNames.eject) as Channel<EjectMessage>,
+  rejoin: channel(channelNames.rejoin) as Channel<RejoinMessage>,
 });
 
 /** Runs `fn` inside the command channel's trace. Call it only when `channels.command.hasSubscribers`. */

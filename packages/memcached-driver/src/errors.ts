@@ -146,6 +146,53 @@ export class TimeoutError extends ClonepoolError {
 }
 
 /**
+ * A multi-key command (`getMulti`, `setMulti`, `deleteMulti`) failed on one or
+ * more servers of a client with several, and `removeFailed` is off. It waits
+ * for every server's share to settle, then lists each failed server's cause:
+ * `errors` holds them (as `AggregateError` does), each with its `server`. The
+ * healthy servers' share was done: their writes and deletes happened. Set
+ * `removeFailed` to get the healthy servers' results instead (see the
+ * `partial` event). Code `ERR_MEMCACHED_SERVERS_FAILED`.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionError, ServersFailedError } from '@clonepool/memcached';
+ *
+ * const cause = new ConnectionError('10.0.0.2:11211', 'the connection closed');
+ * const error = new ServersFailedError('getMulti', 3, [cause.server], [cause]);
+ * console.log(error.code, error.servers);
+ * // → ERR_MEMCACHED_SERVERS_FAILED [ '10.0.0.2:11211' ]
+ * ```
+ */
+export class ServersFailedError extends ClonepoolError {
+  /** `ERR_MEMCACHED_SERVERS_FAILED` */
+  static readonly code = 'ERR_MEMCACHED_SERVERS_FAILED';
+  /** The command: `getMulti`, `setMulti` or `deleteMulti`. */
+  readonly command: string;
+  /** The failed servers, as `host:port` or socket paths, index for index with `errors`. */
+  readonly servers: readonly string[];
+  /** Each failed server's cause (a `ConnectionError`, `TimeoutError`, `MemcachedServerError`, …), index for index with `servers`. */
+  readonly errors: readonly Error[];
+  /**
+   * @param command - The multi-key command.
+   * @param total - How many servers the client has.
+   * @param servers - The failed servers.
+   * @param errors - The cause of each, index for index.
+   */
+  constructor(command: string, total: number, servers: readonly string[], errors: readonly Error[]) {
+    const causes = servers.map((server, i) => `${server} (${errors[i]?.message})`).join('; ');
+    super(
+      ServersFailedError.code,
+      `${command} failed on ${errors.length} of ${total} memcached servers: ${causes}. The other servers' share was done; set removeFailed to get their results and have failed servers reported by the 'partial' event instead.`,
+      { cause: errors[0] },
+    );
+    this.command = command;
+    this.servers = servers;
+    this.errors = errors;
+  }
+}
+
+/**
  * The client was closed: operations issued after `close()` reject at once.
  * Code `ERR_CLIENT_CLOSED`.
  *

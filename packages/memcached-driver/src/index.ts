@@ -4,8 +4,15 @@
  * @packageDocumentation
  * @module @clonepool/memcached
  */
-export { type CasItem, Client, type ClientEvents, type ServerList, type WriteOptions } from './client.js';
-export { type CommandContext, channelNames, channels } from './diagnostics.js';
+export {
+  type CasItem,
+  Client,
+  type ClientEvents,
+  type MultiCommand,
+  type ServerList,
+  type WriteOptions,
+} from './client.js';
+export { type CommandContext, channelNames, channels, type EjectMessage, type RejoinMessage } from './diagnostics.js';
 // Key distribution (modula, ketama, the libmemcached hashes) is public as its folder exports it.
 export * from './distribution/index.js';
 export {
@@ -18,6 +25,7 @@ export {
   MemcachedClientError,
   MemcachedServerError,
   ProtocolError,
+  ServersFailedError,
   TimeoutError,
   ValueTooLargeError,
 } from './errors.js';

@@ -108,10 +108,20 @@ export interface ClientOptions {
   readonly hash?: KeyHash;
   /**
    * Failover, pylibmc's `remove_failed`: after this many failures in a row
-   * (failed connects or timeouts) a server is taken off the ketama ring for
-   * `retryTimeoutMs`, so its keys go to the other servers meanwhile; then it
-   * rejoins. `0` keeps every server on the ring (its keys fail while it is
-   * down). Under `'modula'` servers are never taken off, as in libmemcached.
+   * (failed connects, timeouts, or connections dropped with operations in
+   * flight) a server is taken off the ketama ring, so its keys go to the other
+   * servers (the `eject` event). After `retryTimeoutMs` the client probes it
+   * with a `version`: it rejoins the ring when it answers (`rejoin`), else it
+   * stays off for another `retryTimeoutMs`. One server always stays on the ring.
+   *
+   * It also makes multi-key commands partial on a client with several servers:
+   * `getMulti` resolves the hits of the healthy servers (the failed ones' keys
+   * are misses), `setMulti` returns the failed ones' keys as not stored and
+   * `deleteMulti` resolves `false`, each failed server reported by the
+   * `partial` event; without it they reject with `ERR_MEMCACHED_SERVERS_FAILED`.
+   *
+   * `0` keeps every server on the ring (its keys fail while it is down). Under
+   * `'modula'` servers are never taken off, as in libmemcached.
    * @default 0
    */
   readonly removeFailed?: number;
