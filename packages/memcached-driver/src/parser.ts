@@ -1,3 +1,5 @@
+import { allocValue } from './values.js';
+
 /**
  * Receives what the {@link ReplyParser} finds, synchronously. The buffers passed
  * in are valid only during the call (they may be the socket's chunk).
@@ -7,7 +9,7 @@ export interface ReplySink {
   onLine(src: Buffer, start: number, end: number): void;
   /** A `VALUE <key> <flags> <bytes> [<cas>]` header; `casStart` is -1 without a CAS. */
   onValueHeader(src: Buffer, keyStart: number, keyEnd: number, flags: number, casStart: number, casEnd: number): void;
-  /** The data block of the last header. `owned` says `src` was allocated for it alone. */
+  /** The data block of the last header. `owned` says `src` holds this block alone (it may be handed to the caller as is). */
   onValue(src: Buffer, start: number, end: number, owned: boolean): void;
 }
 
@@ -161,7 +163,7 @@ export class ReplyParser {
         this.#sink.onValue(chunk, pos, end, false);
         return end + 2;
       }
-      this.#data = Buffer.allocUnsafe(need);
+      this.#data = allocValue(need);
       this.#filled = 0;
     }
     const data = this.#data!;

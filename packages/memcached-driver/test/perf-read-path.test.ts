@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyBytes } from '../src/keys.ts';
+import { ReplyParser } from '../src/parser.ts';
+import { allocValue, decodeValue, SLAB_BYTES, SLAB_VALUE_MAX_BYTES } from '../src/values.ts';
+import { sharedClient } from './support.ts';
 
 /** keyBytes as it was before its regex fast path: one loop over every UTF-16 unit. */
 function referenceKeyBytes(key: string, prefixBytes: number): string | { error: string } {
@@ -57,5 +60,120 @@ describe('keyBytes fast path for printable ASCII keys', () => {
     expect(keyBytes(key, 10)).toBe(key);
     expect(() => keyBytes(key, 11)).toThrow(/251 bytes with the 11-byte keyPrefix/);
     expect(keyBytes('é', 0)).toBe('\xc3\xa9');
+  });
+});
+
+/** Fills `buffer` with a pattern that differs for every `seed`. */
+function stamp(buffer: Uint8Array, seed: number): void {
+  for (let i = 0; i < buffer.length; i++) buffer[i] = (seed * 31 + i * 7) & 0xff;
+}
+
+function stamped(buffer: Uint8Array, seed: number): boolean {
+  for (let i = 0; i < buffer.length; i++) if (buffer[i] !== ((seed * 31 + i * 7) & 0xff)) return false;
+  return true;
+}
+
+/** Sizes around every boundary of allocValue, and some anywhere up to 20 KiB. */
+const valueSize = fc.oneof(
+  fc.constantFrom(0, 1, 4095, 4096, 4097, SLAB_VALUE_MAX_BYTES - 1, SLAB_VALUE_MAX_BYTES, SLAB_VALUE_MAX_BYTES + 1),
+  fc.integer({ min: 0, max: 20 * 1024 }),
+);
+
+describe('values from 4 KiB to 16 KiB are cut from a shared 64 KiB slab', () => {
+  it('serves 4 KiB to SLAB_VALUE_MAX_BYTES from the slab, and nothing else', () => {
+    expect(SLAB_VALUE_MAX_BYTES).toBe(16 * 1024);
+    expect(SLAB_BYTES).toBe(64 * 1024);
+    for (const length of [4096, 10240, SLAB_VALUE_MAX_BYTES]) {
+      const value = allocValue(length);
+      expect(value.length).toBe(length);
+      expect(value.buffer.byteLength).toBe(SLAB_BYTES);
+      expect(value.byteOffset % 8).toBe(0);
+    }
+    // Below 4 KiB Node's own 8 KiB pool serves it; above the limit a value has its own memory.
+    expect(allocValue(4095).buffer.byteLength).not.toBe(SLAB_BYTES);
+    expect(allocValue(SLAB_VALUE_MAX_BYTES + 1).buffer.byteLength).toBe(SLAB_VALUE_MAX_BYTES + 1);
+  });
+
+  it('starts a new slab for a value that does not fit in the rest of the current one', () => {
+    // Four 16000-byte values (aligned to 8 already) fill 64000 bytes; a fifth does not fit in the 1536 left.
+    let first = allocValue(16_000);
+    while (first.byteOffset !== 0) first = allocValue(16_000);
+    const values = [first, allocValue(16_000), allocValue(16_000), allocValue(16_000), allocValue(16_000)];
+    expect(values.slice(0, 4).map((v) => v.buffer)).toEqual([first.buffer, first.buffer, first.buffer, first.buffer]);
+    expect(values[4]!.buffer).not.toBe(first.buffer);
+    expect(values[4]!.byteOffset).toBe(0);
+    for (const [i, value] of values.entries()) stamp(value, i);
+    expect(values.every(stamped)).toBe(true);
+  });
+
+  it('never hands out overlapping memory (property)', () => {
+    fc.assert(
+      fc.property(fc.array(valueSize, { minLength: 1, maxLength: 40 }), (sizes) => {
+        const values = sizes.map((size) => allocValue(size));
+        values.forEach((v, i) => {
+          expect(v.length).toBe(sizes[i]);
+          stamp(v, i);
+        });
+        expect(values.every(stamped)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a value kept from a reply is never changed by later replies, nor by reuse of the chunk it came in (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(valueSize, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 24 * 1024 }), { minLength: 1, maxLength: 30 }),
+        (sizes, cuts) => {
+          const expected = sizes.map((size, i) => {
+            const value = Buffer.allocUnsafe(size);
+            stamp(value, i);
+            return value;
+          });
+          const stream = Buffer.concat(
+            expected.flatMap((value, i) => [
+              Buffer.from(`VALUE k${i} 0 ${value.length}\r\n`),
+              value,
+              Buffer.from('\r\nEND\r\n'),
+            ]),
+          );
+          const kept: Buffer[] = [];
+          const parser = new ReplyParser({
+            onLine: () => {},
+            onValueHeader: () => {},
+            onValue: (src, start, end, owned) => kept.push(decodeValue(0, src, start, end, owned) as Buffer),
+          });
+          // Chunks are cut from one buffer that is scribbled over after each feed, as a socket reusing its memory would.
+          let at = 0;
+          for (let c = 0; at < stream.length; c++) {
+            const size = Math.min(cuts[c % cuts.length]!, stream.length - at);
+            const chunk = Buffer.from(stream.subarray(at, at + size));
+            parser.feed(chunk);
+            chunk.fill(0xee);
+            at += size;
+          }
+          expect(kept.length).toBe(sizes.length);
+          expect(kept.every((value, i) => value.equals(expected[i]!))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('10 KiB values kept from many gets stay intact through a real memcached', async () => {
+    const client = sharedClient();
+    const values = Array.from({ length: 20 }, (_, i) => {
+      const value = Buffer.allocUnsafe(10 * 1024 + i);
+      stamp(value, i);
+      return value;
+    });
+    await Promise.all(values.map((value, i) => client.set(`perf:slab:${i}`, value)));
+    const kept = (await Promise.all(values.map((_, i) => client.get(`perf:slab:${i}`)))) as Buffer[];
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(values.map((_, i) => client.get(`perf:slab:${(i + round) % values.length}`)));
+      await client.getMulti(values.map((_, i) => `perf:slab:${i}`));
+    }
+    expect(kept.every((value, i) => value.equals(values[i]!))).toBe(true);
   });
 });
