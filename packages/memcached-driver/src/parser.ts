@@ -32,7 +32,8 @@ const MAX_DATA_BYTES = 2 ** 31 - 1;
  * so the data block is skipped (or copied, when it spans chunks, into one
  * buffer allocated once) without scanning it; data holding `\r\nEND\r\n` is just
  * data. A line cut by a chunk boundary is kept and completed by the next chunk,
- * whose search starts at its own beginning: no byte is searched twice.
+ * whose search starts at its own beginning. `VALUE` and `END` lines whole in a
+ * chunk, nearly all of them, are read in one pass without the search.
  */
 export class ReplyParser {
   readonly #sink: ReplySink;
@@ -67,6 +68,29 @@ export class ReplyParser {
       if (this.#dataLength >= 0) {
         pos = this.#readData(chunk, pos);
         continue;
+      }
+      if (this.#partial === null) {
+        // The lines a get reads most, parsed where they lie without a native search for LF first.
+        // Anything unusual (cut by the chunk's end, malformed) falls through to the general path.
+        const c = chunk[pos];
+        if (c === 0x56) {
+          const next = this.#valueLine(chunk, pos);
+          if (next !== -1) {
+            pos = next;
+            continue;
+          }
+        } else if (
+          c === 0x45 &&
+          pos + 5 <= length &&
+          chunk[pos + 1] === 0x4e &&
+          chunk[pos + 2] === 0x44 &&
+          chunk[pos + 3] === CR &&
+          chunk[pos + 4] === LF
+        ) {
+          this.#sink.onLine(chunk, pos, pos + 3); // END
+          pos += 5;
+          continue;
+        }
       }
       const lf = chunk.indexOf(LF, pos);
       if (lf === -1) {
@@ -112,6 +136,48 @@ export class ReplyParser {
       return;
     }
     this.#sink.onLine(src, start, end);
+  }
+
+  /**
+   * Reads a well-formed `VALUE <key> <flags> <bytes>[ <cas>]\r\n` line whole in
+   * `chunk` at `pos` in one pass, and returns where the data block starts; -1
+   * for anything else, which {@link #valueHeader} then reads (or rejects).
+   */
+  #valueLine(chunk: Buffer, pos: number): number {
+    const length = chunk.length;
+    let i = pos + 6;
+    if (
+      i >= length ||
+      chunk[pos + 1] !== 0x41 ||
+      chunk[pos + 2] !== 0x4c ||
+      chunk[pos + 3] !== 0x55 ||
+      chunk[pos + 4] !== 0x45 ||
+      chunk[pos + 5] !== SPACE
+    )
+      return -1;
+    const keyStart = i;
+    // Our keys hold no control characters; one compare finds the space and rules them out.
+    for (let c = chunk[i]!; c > SPACE; c = chunk[i]!) if (++i === length) return -1;
+    const keyEnd = i;
+    if (keyEnd === keyStart || chunk[i] !== SPACE) return -1;
+    let flags = 0;
+    const flagsStart = ++i;
+    for (let c = chunk[i]!; i < length && c >= 0x30 && c <= 0x39; c = chunk[++i]!) flags = flags * 10 + (c - 0x30);
+    if (i === flagsStart || i === length || chunk[i] !== SPACE || flags > 0xffffffff) return -1;
+    let bytes = 0;
+    const bytesStart = ++i;
+    for (let c = chunk[i]!; i < length && c >= 0x30 && c <= 0x39; c = chunk[++i]!) bytes = bytes * 10 + (c - 0x30);
+    if (i === bytesStart || i === length || bytes > MAX_DATA_BYTES) return -1;
+    let casStart = -1;
+    if (chunk[i] === SPACE) {
+      casStart = ++i;
+      for (let c = chunk[i]!; i < length && c >= 0x30 && c <= 0x39; c = chunk[++i]!);
+      if (i === casStart || i === length) return -1;
+    }
+    if (chunk[i] !== CR || i + 1 === length || chunk[i + 1] !== LF) return -1;
+    this.#sink.onValueHeader(chunk, keyStart, keyEnd, flags >>> 0, casStart, i);
+    this.#dataLength = bytes;
+    return i + 2;
   }
 
   #valueHeader(src: Buffer, i: number, end: number): void {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyBytes } from '../src/keys.ts';
-import { ReplyParser } from '../src/parser.ts';
+import { ReplyParser, type ReplySink } from '../src/parser.ts';
 import { allocValue, decodeValue, SLAB_BYTES, SLAB_VALUE_MAX_BYTES } from '../src/values.ts';
 import { sharedClient } from './support.ts';
 
@@ -175,5 +175,75 @@ describe('values from 4 KiB to 16 KiB are cut from a shared 64 KiB slab', () => 
       await client.getMulti(values.map((_, i) => `perf:slab:${i}`));
     }
     expect(kept.every((value, i) => value.equals(values[i]!))).toBe(true);
+  });
+});
+
+/** Everything the parser reports for `stream` fed in `chunks`, then the error it threw, if any. */
+function parseEvents(stream: Buffer, chunkSize: number): string[] {
+  const events: string[] = [];
+  const sink: ReplySink = {
+    onLine: (src, start, end) => events.push(`line ${src.toString('latin1', start, end)}`),
+    onValueHeader: (src, ks, ke, flags, cs, ce) =>
+      events.push(`value ${src.toString('latin1', ks, ke)} ${flags} ${cs < 0 ? '-' : src.toString('latin1', cs, ce)}`),
+    onValue: (src, start, end) => events.push(`data ${src.toString('latin1', start, end)}`),
+  };
+  const parser = new ReplyParser(sink);
+  try {
+    for (let at = 0; at < stream.length; at += chunkSize) parser.feed(stream.subarray(at, at + chunkSize));
+  } catch (error) {
+    events.push(`threw ${(error as Error).message}`);
+  }
+  return events;
+}
+
+describe('VALUE and END lines read in one pass', () => {
+  it('report exactly what the line-by-line path reports, for well-formed and malformed lines (property)', () => {
+    // Tokens a VALUE line is made of, and ones that break it.
+    const key = fc.oneof(
+      fc.constantFrom('k', 'bench:100:000001', 'é', 'a\x7fb', '', 'a\rb', 'a\tb'),
+      fc.string({ maxLength: 8 }),
+    );
+    const number = fc.oneof(
+      fc.constantFrom('0', '1', '4294967295', '4294967296', '2147483647', '2147483648', '', 'x', '1x', ' ', '007'),
+      fc.nat().map(String),
+    );
+    const line = fc.oneof(
+      fc
+        .tuple(key, number, fc.nat({ max: 12 }), fc.option(number, { nil: undefined }))
+        .map(([k, flags, bytes, cas]) => `VALUE ${k} ${flags} ${bytes}${cas === undefined ? '' : ` ${cas}`}\r\n`),
+      fc
+        .tuple(key, number, number, fc.option(number, { nil: undefined }))
+        .map(([k, flags, bytes, cas]) => `VALUE ${k} ${flags} ${bytes}${cas === undefined ? '' : ` ${cas}`}\r\n`),
+      fc.constantFrom(
+        'END\r\n',
+        'END\n',
+        'ENDX\r\n',
+        'EN\r\n',
+        'VALUE\r\n',
+        'VALUE \r\n',
+        'VALUE k 0 1\n',
+        'VALUE k 0 1\rX\r\n',
+        'VALUE k 0 1 2\rX\r\n',
+        'VALUES k 0 1\r\n',
+      ),
+      fc.string({ maxLength: 12 }).map((text) => `${text}\r\n`),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), fc.integer({ min: 2, max: 64 }), (lines, size) => {
+        // A well-formed VALUE header is followed by its data block; 'abcdefghijkl' cut to its length.
+        const text = lines
+          .map((l) => {
+            const m = /^VALUE \S+ \d+ (\d+)/.exec(l);
+            return m && Number(m[1]) <= 12 ? `${l}${'abcdefghijkl'.slice(0, Number(m[1]))}\r\n` : l;
+          })
+          .join('');
+        const stream = Buffer.from(text, 'utf8');
+        // One byte at a time never leaves a whole line in a chunk: the general path reads every line.
+        const general = parseEvents(stream, 1);
+        expect(parseEvents(stream, stream.length)).toEqual(general);
+        expect(parseEvents(stream, size)).toEqual(general);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
