@@ -214,7 +214,8 @@ export function decodeValue(flags: number, src: Buffer, start: number, end: numb
   // Raw bytes (and pylibmc pickles, which Node cannot read): give the caller its own copy.
   if (owned && start === 0 && end === src.length) return src;
   const copy = allocValue(end - start);
-  src.copy(copy, 0, start, end);
+  // TypedArray#set straight from a view: Buffer#copy wraps the same call in argument checks (~25 ns a value).
+  copy.set(new Uint8Array(src.buffer, src.byteOffset + start, end - start));
   return copy;
 }
 
