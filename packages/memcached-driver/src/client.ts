@@ -140,7 +140,26 @@ export interface ClientEvents {
   close: [];
 }
 
-/** The multi-key commands, as the `partial` event names them. */
+/**
+ * The multi-key commands, as the `partial` event names them.
+ *
+ * @example
+ * ```ts
+ * import { Client, type MultiCommand } from '@clonepool/memcached';
+ *
+ * // With removeFailed, a multi-key command goes on without a failed server and says so.
+ * const client = new Client([process.env.MEMCACHED_SERVER ?? 'localhost:11211', '127.0.0.1:9'], {
+ *   distribution: 'ketama',
+ *   removeFailed: 3,
+ * });
+ * client.on('partial', (server: string, _error: Error, command: MultiCommand) => console.log(command, server));
+ * const hits = await client.getMulti(Array.from({ length: 50 }, (_, i) => `doc:partial:${i}`));
+ * console.log(hits.size);
+ * await client.close();
+ * // → getMulti 127.0.0.1:9
+ * // → 0
+ * ```
+ */
 export type MultiCommand = 'getMulti' | 'setMulti' | 'deleteMulti';
 
 /** The immutable part of a client, shared by all its clones. */

@@ -21,6 +21,31 @@ export interface CommandContext {
 /**
  * What subscribers of `clonepool:memcached:eject` receive: failover
  * (`removeFailed`) took `server` off a client's ring.
+ *
+ * @example
+ * ```ts
+ * import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+ * import { Client, channelNames, type EjectMessage } from '@clonepool/memcached';
+ *
+ * const onEject = (message: unknown) => {
+ *   const { server, error } = message as EjectMessage;
+ *   console.log('ejected', server, (error as Error & { code: string }).code);
+ * };
+ * subscribe(channelNames.eject, onEject);
+ * // Nothing listens on port 9: its keys fail once, then go to the other server.
+ * const client = new Client([process.env.MEMCACHED_SERVER ?? 'localhost:11211', '127.0.0.1:9'], {
+ *   distribution: 'ketama',
+ *   removeFailed: 1,
+ * });
+ * const keys = Array.from({ length: 50 }, (_, i) => `doc:eject:${i}`);
+ * console.log((await client.setMulti(keys.map((key) => [key, 1] as const))).length > 0);
+ * console.log(await client.setMulti(keys.map((key) => [key, 1] as const)));
+ * unsubscribe(channelNames.eject, onEject);
+ * await client.close();
+ * // → ejected 127.0.0.1:9 ERR_MEMCACHED_CONNECTION
+ * // → true
+ * // → []
+ * ```
  */
 export interface EjectMessage {
   /** The server, as `host:port` or a socket path. */
@@ -34,6 +59,35 @@ export interface EjectMessage {
 /**
  * What subscribers of `clonepool:memcached:rejoin` receive: an ejected
  * `server` answered again after `retryTimeoutMs` and is back on the client's ring.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { Client, channelNames, type RejoinMessage } from '@clonepool/memcached';
+ * import { startMemcached } from '@clonepool/memcached/testing';
+ *
+ * const [a, b] = await Promise.all([startMemcached(), startMemcached()]);
+ * subscribe(channelNames.rejoin, (message) => {
+ *   const { server, downMs } = message as RejoinMessage;
+ *   console.log('rejoined', server === b.address, downMs >= 100);
+ * });
+ * const client = new Client([a.address, b.address], { distribution: 'ketama', removeFailed: 1, retryTimeoutMs: 100 });
+ * await b.stop();
+ * // (events.once would also listen for 'error', and reject on the first failed operation)
+ * const ejected = new Promise((resolve) => client.once('eject', resolve));
+ * await Promise.allSettled(Array.from({ length: 20 }, (_, i) => client.get(`k${i}`)));
+ * await ejected;
+ * await b.restart(); // back at the same address: the next probe finds it
+ * let back = false;
+ * client.once('rejoin', () => {
+ *   back = true;
+ * });
+ * // The probe's timer is unref'd (it never holds a process open): wait on a timer of our own.
+ * while (!back) await new Promise((resolve) => setTimeout(resolve, 20));
+ * await client.close();
+ * await Promise.all([a.stop(), b.stop()]);
+ * // → rejoined true true
+ * ```
  */
 export interface RejoinMessage {
   /** The server, as `host:port` or a socket path. */
