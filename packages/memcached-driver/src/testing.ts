@@ -107,11 +107,9 @@ export interface TestMemcached {
    * const client = new Client(server.address, { retryTimeoutMs: 0 });
    * await client.set('k', 'v');
    * await server.restart();
-   * await client.get('k').catch((error) => console.log(error.code)); // the old connection was cut
-   * console.log(await client.get('k')); // a new connection, an empty cache
+   * console.log(await client.get('k')); // the client saw the old connection close: a new one, an empty cache
    * await client.close();
    * await server.stop();
-   * // → ERR_MEMCACHED_CONNECTION
    * // → undefined
    * ```
    */
