@@ -460,7 +460,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   /**
    * Waits for every reply of a multi-key command, `replies[i]` from `owners[i]`, with the
    * servers that failed before sending in `failed`. Resolves each reply's value, or
-   * `undefined` where it failed; rejects as {@link Client.#settleMulti} decides.
+   * `undefined` where it failed; rejects as `#settleMulti` decides.
    */
   #whenAll(
     command: MultiCommand,
