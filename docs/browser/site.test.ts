@@ -89,7 +89,8 @@ describe('the documentation site in a browser', () => {
     const { page } = await open('/guide/getting-started');
     await page.click('.VPSidebar a[href*="/packages/fifo-pool"]');
     await page.waitForURL(/\/packages\/fifo-pool/);
-    expect(await page.textContent('h1')).toContain('@clonepool/fifo-pool');
+    // The router changes the URL before it renders the page: wait for the new heading.
+    await page.locator('h1', { hasText: '@clonepool/fifo-pool' }).waitFor({ timeout: 10_000 });
     await page.close();
   }, 60_000);
 

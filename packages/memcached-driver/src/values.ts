@@ -219,8 +219,6 @@ export function decodeValue(flags: number, src: Buffer, start: number, end: numb
   return copy;
 }
 
-/** Below this size `Buffer.allocUnsafe` already slices Node's own 8 KiB pool (`Buffer.poolSize >>> 1`). */
-const NODE_POOLED_BYTES = 4 * 1024;
 /**
  * The largest value cut from a slab; larger values get memory of their own. A
  * quarter of the slab, so a slab holds at least four values and the tail left
@@ -243,10 +241,11 @@ let slabUsed = 0;
  * A buffer of `length` bytes for a value the caller will own (its contents are
  * not initialised; fill it all).
  *
- * Node's pool serves values below 4 KiB from 8 KiB slabs; above that
+ * Node's pool serves values below half of `Buffer.poolSize` (4 KiB of 8 KiB
+ * slabs on Node 20 and 22; 32 KiB of 64 KiB on Node 24); above that
  * `Buffer.allocUnsafe` makes a new ArrayBuffer per value, which costs several
  * times the copy (and GC work) at tens of thousands of values per second.
- * Values from 4 KiB to {@link SLAB_VALUE_MAX_BYTES} are therefore cut from one
+ * Values from there to {@link SLAB_VALUE_MAX_BYTES} are therefore cut from one
  * process-wide slab of {@link SLAB_BYTES}, the same trade Node makes with its
  * pool, one size up: a value you keep pins at most its slab until it is
  * collected, and its `.buffer` is that slab, shared with other values. Values
@@ -255,7 +254,9 @@ let slabUsed = 0;
  * hold for long.
  */
 export function allocValue(length: number): Buffer {
-  if (length < NODE_POOLED_BYTES || length > SLAB_VALUE_MAX_BYTES) return Buffer.allocUnsafe(length);
+  // Below half of Buffer.poolSize, allocUnsafe already slices Node's own pool (8 KiB on Node 20 and 22,
+  // 64 KiB on Node 24, where it covers every value the slab would).
+  if (length < Buffer.poolSize >>> 1 || length > SLAB_VALUE_MAX_BYTES) return Buffer.allocUnsafe(length);
   if (slab === null || slabUsed + length > SLAB_BYTES) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES).buffer;
     slabUsed = 0;
