@@ -1,12 +1,12 @@
+import { startMemcached } from '@clonepool/memcached/testing';
 import type { TestProject } from 'vitest/node';
-import { startServers } from './servers.ts';
 
 /**
  * Starts the servers doctests talk to — one memcached for most pages, three for
  * the pages about many servers — and passes their addresses to every snippet.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const servers = await startServers(4);
+  const servers = await Promise.all(Array.from({ length: 4 }, () => startMemcached()));
   const [one, ...three] = servers.map((s) => s.address);
   project.provide('doctestEnv', {
     MEMCACHED_SERVER: one ?? '',

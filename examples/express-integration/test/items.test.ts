@@ -1,8 +1,11 @@
 import { request } from 'node:http';
+import { join } from 'node:path';
+import { alive, programsIn } from '@clonepool/example-testing';
 import { startMemcached, type TestMemcached } from '@clonepool/memcached/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createItemsApp, type ItemsApp } from '../app.js';
-import { alive, run } from './spawn.js';
+
+const { run } = programsIn(join(import.meta.dirname, '..'));
 
 let memcached: TestMemcached;
 let items: ItemsApp;

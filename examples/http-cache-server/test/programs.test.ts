@@ -1,8 +1,11 @@
+import { join } from 'node:path';
+import { alive, programsIn } from '@clonepool/example-testing';
 import { Client } from '@clonepool/memcached';
 import { startMemcached, type TestMemcached } from '@clonepool/memcached/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CacheServer, createCacheServer } from '../server.js';
-import { alive, run } from './spawn.js';
+
+const { run } = programsIn(join(import.meta.dirname, '..'));
 
 let memcached: TestMemcached[] = [];
 let servers = '';

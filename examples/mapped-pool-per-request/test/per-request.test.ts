@@ -1,7 +1,10 @@
+import { join } from 'node:path';
+import { programsIn } from '@clonepool/example-testing';
 import { startMemcached, type TestMemcached } from '@clonepool/memcached/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProfileServer, type ProfileServer } from '../app.js';
-import { run } from './spawn.js';
+
+const { run } = programsIn(join(import.meta.dirname, '..'));
 
 let memcached: TestMemcached;
 let app: ProfileServer;

@@ -1,10 +1,13 @@
+import { join } from 'node:path';
+import { alive, programsIn } from '@clonepool/example-testing';
 import { ClientPool } from '@clonepool/fifo-pool';
 import type { Redis } from 'ioredis';
 import RedisMock from 'ioredis-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bank, runTransfers } from '../bank.js';
 import { hasRedisServer, startRedis, type TestRedis } from './redis-server.js';
-import { alive, run } from './spawn.js';
+
+const { run } = programsIn(join(import.meta.dirname, '..'));
 
 /** Checks main.ts's report: every transfer settled, totals conserved, no balance below zero. */
 function expectConserved(out: string, transfers: number): void {

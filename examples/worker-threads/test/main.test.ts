@@ -1,6 +1,9 @@
+import { join } from 'node:path';
+import { alive, programsIn } from '@clonepool/example-testing';
 import { startMemcached, type TestMemcached } from '@clonepool/memcached/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { alive, run } from './spawn.js';
+
+const { run } = programsIn(join(import.meta.dirname, '..'));
 
 let memcached: TestMemcached[] = [];
 

@@ -1,8 +1,5 @@
-// Runs one of the example's programs in a child process, as `pnpm start` would.
+// Runs an example's programs in child processes, as `pnpm start` would; shared by every example's smoke tests.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-export const exampleDir = join(import.meta.dirname, '..');
 
 /** A program running in a child process, with its output collected. */
 export interface Running {
@@ -17,10 +14,10 @@ export interface Running {
   readonly exited: Promise<number>;
 }
 
-/** Starts `file` with node + tsx from source, in the example's directory. */
-export function run(file: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = []): Running {
+/** Starts `file` with node + tsx from source, in `dir`. */
+function run(dir: string, file: string, env: NodeJS.ProcessEnv, args: readonly string[]): Running {
   const child = spawn(process.execPath, ['--conditions=@clonepool/source', '--import', 'tsx', file, ...args], {
-    cwd: exampleDir,
+    cwd: dir,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,6 +53,16 @@ export function run(file: string, env: NodeJS.ProcessEnv = {}, args: readonly st
       }
     },
   };
+}
+
+/**
+ * The programs of the example in `dir` (its folder): `run(file, env, args)`
+ * starts one with node + tsx from source, in that folder.
+ */
+export function programsIn(dir: string): {
+  run(file: string, env?: NodeJS.ProcessEnv, args?: readonly string[]): Running;
+} {
+  return { run: (file, env = {}, args = []) => run(dir, file, env, args) };
 }
 
 /** Whether a process with this pid still exists (a zombie counts: it has not been reaped). */
