@@ -9,11 +9,11 @@ import { TestClient } from './test-client.js';
  * @example
  * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
  * import { describePoolConformance } from '@clonepool/core/testing';
- * import { MappedPool } from '@clonepool/mapped-pool';
+ * import { MyContextPool } from '../src/my-context-pool.js';
  *
- * // A mapped pool's users are its contexts, so each user runs in pool.run().
- * describePoolConformance('MappedPool', (master, capacity) => {
- *   const pool = new MappedPool(master, { maxClients: capacity });
+ * // A context-mapped pool's users are its contexts, so each user runs in pool.run().
+ * describePoolConformance('MyContextPool', (master, capacity) => {
+ *   const pool = new MyContextPool(master, { maxClients: capacity });
  *   return { pool, asUser: (fn) => pool.run(fn) };
  * });
  * ```
@@ -39,15 +39,16 @@ export interface ConformanceSubject {
  *   mapped pool).
  *
  * @example
- * ```ts
- * import type { MakeConformanceSubject } from '@clonepool/core/testing';
- * import { ClientPool } from '@clonepool/fifo-pool';
+ * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
+ * import { describePoolConformance, type MakeConformanceSubject } from '@clonepool/core/testing';
+ * import { MyPool } from '../src/my-pool.js';
  *
- * const make: MakeConformanceSubject = (master, capacity) => ({ pool: new ClientPool(master, capacity) });
- * const { pool } = await make(new (await import('@clonepool/core/testing')).TestClient(), 2);
- * console.log(pool.stats().size);
- * // → 2
- * await pool.close();
+ * const make: MakeConformanceSubject = async (master, capacity) => {
+ *   const pool = new MyPool(master, capacity);
+ *   await pool.ready; // a pool that fills asynchronously may return a promise
+ *   return { pool };
+ * };
+ * describePoolConformance('MyPool', make);
  * ```
  */
 export type MakeConformanceSubject = (
@@ -88,11 +89,9 @@ function random(seed: number): () => number {
  * @example
  * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
  * import { describePoolConformance } from '@clonepool/core/testing';
- * import { ClientPool } from '@clonepool/fifo-pool';
+ * import { MyPool } from '../src/my-pool.js';
  *
- * describePoolConformance('ClientPool', (master, capacity) => ({
- *   pool: new ClientPool(master, capacity),
- * }));
+ * describePoolConformance('MyPool', (master, capacity) => ({ pool: new MyPool(master, capacity) }));
  * ```
  */
 export function describePoolConformance(name: string, make: MakeConformanceSubject): void {

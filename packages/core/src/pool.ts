@@ -5,16 +5,14 @@ import type { Lease } from './lease.js';
  *
  * @example
  * ```ts
- * import { ClientPool } from '@clonepool/fifo-pool';
- * import { TestClient } from '@clonepool/core/testing';
+ * import { parseReserveOptions, type ReserveOptions, WaitQueue } from '@clonepool/core';
  *
- * const pool = new ClientPool(new TestClient(), 1);
- * const held = await pool.reserve();
- * const waited = await pool.reserve({ block: true, timeoutMs: 20 }).catch((error) => error.code);
+ * // Wait up to 20 ms for a client; WaitQueue is what pools wait in.
+ * const options: ReserveOptions = { block: true, timeoutMs: 20 };
+ * const waiters = new WaitQueue<string>();
+ * const waited = await waiters.wait(parseReserveOptions(options)).catch((error) => error.code);
  * console.log(waited);
  * // → ERR_RESERVE_TIMEOUT
- * held.release();
- * await pool.close();
  * ```
  */
 export interface ReserveOptions {
@@ -33,19 +31,18 @@ export interface ReserveOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A pool's counters at one moment. Each strategy adds its own. *
+/**
+ * A pool's counters at one moment. Each strategy adds its own.
+ *
  * @example
  * ```ts
- * import { ClientPool } from '@clonepool/fifo-pool';
- * import { TestClient } from '@clonepool/core/testing';
+ * import type { PoolStats } from '@clonepool/core';
  *
- * const pool = new ClientPool(new TestClient(), 3);
- * const lease = await pool.reserve();
- * const { size, reserved, waiting } = pool.stats();
- * console.log(size, reserved, waiting);
- * // → 3 1 0
- * lease.release();
- * await pool.close();
+ * function summary({ size, reserved, waiting }: PoolStats): string {
+ *   return `${size - reserved} of ${size} free, ${waiting} waiting`;
+ * }
+ * console.log(summary({ size: 3, reserved: 1, waiting: 0 }));
+ * // → 2 of 3 free, 0 waiting
  * ```
  */
 export interface PoolStats {
@@ -67,22 +64,49 @@ export interface PoolStats {
  *
  * @example
  * ```ts
- * import type { Pool } from '@clonepool/core';
- * import { ClientPool } from '@clonepool/fifo-pool';
- * import { MappedPool } from '@clonepool/mapped-pool';
- * import { TestClient } from '@clonepool/core/testing';
+ * import { Lease, type LeaseOwner, type Pool, PoolExhaustedError, type PoolStats, useClient } from '@clonepool/core';
+ *
+ * // The smallest pool that meets the contract: one client, lent to one user at a time.
+ * class OneClientPool<C> implements Pool<C>, LeaseOwner<C> {
+ *   #idle: C | undefined;
+ *   #closed = false;
+ *   constructor(client: C) {
+ *     this.#idle = client;
+ *   }
+ *   get isClosed(): boolean {
+ *     return this.#closed;
+ *   }
+ *   async reserve(): Promise<Lease<C>> {
+ *     const client = this.#idle;
+ *     if (client === undefined) throw new PoolExhaustedError(1);
+ *     this.#idle = undefined;
+ *     return new Lease(client, this);
+ *   }
+ *   settle(client: C): void {
+ *     this.#idle = client;
+ *   }
+ *   use<T>(fn: (client: C) => T | PromiseLike<T>): Promise<T> {
+ *     return useClient(this, fn);
+ *   }
+ *   async close(): Promise<void> {
+ *     this.#closed = true;
+ *   }
+ *   stats(): PoolStats {
+ *     return { size: 1, reserved: this.#idle === undefined ? 1 : 0, waiting: 0 };
+ *   }
+ *   [Symbol.asyncDispose](): Promise<void> {
+ *     return this.close();
+ *   }
+ * }
  *
  * // Code written against Pool works with every strategy.
- * async function pingTwice(pool: Pool<TestClient>): Promise<number[]> {
+ * async function shout(pool: Pool<string>): Promise<string> {
  *   await using lease = await pool.reserve();
- *   return [await lease.client.ping(), await lease.client.ping()];
+ *   return lease.client.toUpperCase();
  * }
- * const fifo = new ClientPool(new TestClient(), 2);
- * const mapped = new MappedPool(new TestClient());
- * console.log(await pingTwice(fifo), await mapped.run(() => pingTwice(mapped)));
- * // → [ 1, 1 ] [ 1, 1 ]
- * await fifo.close();
- * await mapped.close();
+ * const pool = new OneClientPool('client-1');
+ * console.log(await shout(pool), pool.stats().reserved);
+ * // → CLIENT-1 0
  * ```
  */
 export interface Pool<C, S extends PoolStats = PoolStats> extends AsyncDisposable {
