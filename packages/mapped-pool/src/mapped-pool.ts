@@ -110,6 +110,12 @@ class Context<C> {
   mapping: Mapping<C> | undefined = undefined;
   /** Aborted when the context gets a client, to take its other waiting reserves out of the queue. */
   siblings: AbortController | undefined = undefined;
+  /**
+   * Reserves of this context on the slow path that have not settled. A key's
+   * holder stays in the key table while it has a client or one of these, and
+   * is forgotten once it has neither.
+   */
+  reserving = 0;
   inScope: boolean;
   readonly key: unknown;
 
@@ -419,10 +425,22 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
   }
 
   async #reserveSlow(context: Context<C>, options: ReserveOptions | undefined): Promise<Lease<C>> {
-    const parsed = parseReserveOptions(options);
+    // A key's holder was put in the table before this reserve was known to
+    // succeed, so that concurrent reserves of the key share it; whatever the
+    // outcome (lent, exhausted, timed out, invalid options), the last reserve
+    // to finish forgets a holder left without a client.
+    context.reserving++;
+    try {
+      return await this.#reserveIn(context, parseReserveOptions(options));
+    } finally {
+      context.reserving--;
+      this.#forgetIfUnused(context);
+    }
+  }
+
+  async #reserveIn(context: Context<C>, parsed: ParsedReserveOptions): Promise<Lease<C>> {
     for (;;) {
       if (this.#closed) throw new PoolClosedError();
-      context = this.#resolve(context);
       let mapping = live(context);
       if (mapping === undefined) {
         // Invariant: #slots < #maxClients only when nobody waits, since a freed
@@ -437,7 +455,6 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
           // A sibling reserve of this context mapped a client while we waited: share it.
           if (!granted) continue;
           // Two siblings may both have been handed a slot before either ran: the second passes its slot on.
-          context = this.#resolve(context);
           if (live(context) !== undefined) {
             this.#freeSlot();
             continue;
@@ -671,14 +688,21 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
     return this.#byKey.get(value);
   }
 
-  /** A primitive key's holder is removed when its client is dropped; a reserve that waited looks it up again. */
-  #resolve(context: Context<C>): Context<C> {
-    return context.key === NO_KEY || this.#closed ? context : this.#keyed(context.key);
-  }
-
+  /** Forgets the holder of a primitive key whose client was just dropped, unless a reserve of the key is on its way. */
   #forgetKey(mapping: Mapping<C>): void {
     if (mapping.key === NO_KEY) return;
-    if (this.#byKey.get(mapping.key)?.mapping === mapping) this.#byKey.delete(mapping.key);
+    const context = this.#byKey.get(mapping.key);
+    if (context !== undefined) this.#forgetIfUnused(context);
+  }
+
+  /**
+   * Removes a primitive key's holder from the table once it has no live client
+   * and no reserve on its way; the key's next reserve makes a new one. An
+   * object key's holder needs no removal: the WeakMap lets it go with the key.
+   */
+  #forgetIfUnused(context: Context<C>): void {
+    if (context.key === NO_KEY || context.reserving > 0 || live(context) !== undefined) return;
+    if (this.#byKey.get(context.key) === context) this.#byKey.delete(context.key);
   }
 
   #startSweep(): void {
