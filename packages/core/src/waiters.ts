@@ -6,9 +6,14 @@ interface Waiter<T> {
   reject: (error: unknown) => void;
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
   prev: Waiter<T> | undefined;
   next: Waiter<T> | undefined;
+}
+
+/** The waiters that share one signal, in arrival order, and the one listener that aborts them. */
+interface SignalWatch<T> {
+  readonly waiters: Set<Waiter<T>>;
+  readonly onAbort: () => void;
 }
 
 /**
@@ -46,6 +51,15 @@ export class WaitQueue<T> {
   #head: Waiter<T> | undefined;
   #tail: Waiter<T> | undefined;
   #size = 0;
+  /**
+   * One abort listener per signal, however many waiters share it: a request's
+   * signal passed to every reserve it makes would otherwise collect a listener
+   * per waiter and trip Node's MaxListenersExceededWarning at 11. Raising the
+   * signal's limit instead (`events.setMaxListeners`) would silence that
+   * warning for every listener on the signal, hiding a real leak elsewhere;
+   * this way the queue adds one listener, and removes it with its last waiter.
+   */
+  readonly #watches = new Map<AbortSignal, SignalWatch<T>>();
 
   /** Waiters still waiting. */
   get size(): number {
@@ -67,8 +81,7 @@ export class WaitQueue<T> {
         resolve,
         reject,
         timer: undefined,
-        signal: options.signal,
-        onAbort: undefined,
+        signal,
         prev: this.#tail,
         next: undefined,
       };
@@ -81,10 +94,7 @@ export class WaitQueue<T> {
         // (at most timeoutMs); an unref'd timer would let it exit with the reserve never settled.
         waiter.timer = setTimeout(() => this.#giveUp(waiter, new ReserveTimeoutError(timeoutMs)), timeoutMs);
       }
-      if (signal !== undefined) {
-        waiter.onAbort = () => this.#giveUp(waiter, new ReserveAbortedError(signal.reason));
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
+      if (signal !== undefined) this.#watch(signal, waiter);
     });
   }
 
@@ -134,9 +144,33 @@ export class WaitQueue<T> {
     waiter.reject(error);
   }
 
+  #watch(signal: AbortSignal, waiter: Waiter<T>): void {
+    let watch = this.#watches.get(signal);
+    if (watch === undefined) {
+      const waiters = new Set<Waiter<T>>();
+      // Oldest first; each giveUp unlinks its waiter from the set, which a Set's iteration allows.
+      const onAbort = (): void => {
+        for (const aborted of waiters) this.#giveUp(aborted, new ReserveAbortedError(signal.reason));
+      };
+      watch = { waiters, onAbort };
+      this.#watches.set(signal, watch);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    watch.waiters.add(waiter);
+  }
+
+  #unwatch(signal: AbortSignal, waiter: Waiter<T>): void {
+    const watch = this.#watches.get(signal);
+    if (watch === undefined) return;
+    watch.waiters.delete(waiter);
+    if (watch.waiters.size > 0) return;
+    signal.removeEventListener('abort', watch.onAbort);
+    this.#watches.delete(signal);
+  }
+
   #unlink(waiter: Waiter<T>): void {
     if (waiter.timer !== undefined) clearTimeout(waiter.timer);
-    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    if (waiter.signal !== undefined) this.#unwatch(waiter.signal, waiter);
     if (waiter.prev === undefined) this.#head = waiter.next;
     else waiter.prev.next = waiter.next;
     if (waiter.next === undefined) this.#tail = waiter.prev;

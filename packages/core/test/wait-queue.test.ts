@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { type ParsedReserveOptions, WaitQueue } from '../src/index.js';
 
@@ -83,6 +84,67 @@ describe('WaitQueue', () => {
     await expect(waiting).resolves.toBe(7);
     expect(listeners).toBe(0);
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
+  });
+});
+
+describe('WaitQueue and a shared signal', () => {
+  /** Runs `fn`, then returns the warnings the process emitted meanwhile (they are emitted on a later tick). */
+  async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
+    const names: string[] = [];
+    const onWarning = (warning: Error): void => {
+      names.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      await fn();
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    return names;
+  }
+
+  it('listens once per signal however many waiters share it, so no MaxListenersExceededWarning', async () => {
+    const warnings = await warningsDuring(async () => {
+      const queue = new WaitQueue<number>();
+      const controller = new AbortController();
+      const waiting = Array.from({ length: 20 }, () => queue.wait(wait({ signal: controller.signal })));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      expect(queue.serve(1)).toBe(true);
+      controller.abort('stop');
+      const outcomes = await Promise.allSettled(waiting);
+      expect(outcomes[0]).toEqual({ status: 'fulfilled', value: 1 });
+      for (const outcome of outcomes.slice(1)) {
+        expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'ERR_RESERVE_ABORTED', cause: 'stop' } });
+      }
+      expect(queue.size).toBe(0);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('stops listening once the last waiter of a signal is served, timed out or aborted by another signal', async () => {
+    const queue = new WaitQueue<number>();
+    const shared = new AbortController();
+    const own = new AbortController();
+    const served = queue.wait(wait({ signal: shared.signal }));
+    const timedOut = queue.wait(wait({ signal: shared.signal, timeoutMs: 1 }));
+    const aborted = queue.wait(wait({ signal: shared.signal }));
+    const other = queue.wait(wait({ signal: own.signal }));
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
+    await expect(timedOut).rejects.toMatchObject({ code: 'ERR_RESERVE_TIMEOUT' });
+    queue.serve(1);
+    await expect(served).resolves.toBe(1);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
+    queue.rejectNext(new Error('clone failed'));
+    await expect(aborted).rejects.toThrow('clone failed');
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    own.abort();
+    await expect(other).rejects.toMatchObject({ code: 'ERR_RESERVE_ABORTED' });
+    expect(getEventListeners(own.signal, 'abort')).toHaveLength(0);
+    // A signal that aborts after its waiters left rejects nobody.
+    shared.abort();
+    expect(queue.size).toBe(0);
   });
 });
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ClientPool } from '../src/index.js';
 import { SyncClient, sleep, tick } from './helpers.js';
@@ -127,6 +128,31 @@ describe('FIFO rotation', () => {
     expect(lease.client.id).toBe(1);
     lease.release();
     await pool.close();
+  });
+
+  it('lets many waiters share one signal without a MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const pool = new ClientPool(new SyncClient(), 1);
+      const held = await pool.reserve();
+      const { signal } = new AbortController();
+      const waiting = Array.from({ length: 20 }, () =>
+        pool.reserve({ block: true, signal }).then((lease) => lease.release()),
+      );
+      expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+      held.release();
+      await Promise.all(waiting);
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+      await tick();
+      expect(warnings).toEqual([]);
+      await pool.close();
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('keeps FIFO order through a burst far larger than the ring it starts with', async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { TestClient } from '@clonepool/core/testing';
 import { describe, expect, it } from 'vitest';
 import { MappedPool } from '../src/index.js';
@@ -82,6 +83,33 @@ describe('maxClients', () => {
     await expect(patient).resolves.toBeGreaterThan(0);
     expect(pool.stats()).toMatchObject({ waiting: 0, size: 0 });
     await pool.close();
+  });
+
+  it('lets many waiters share one signal without a MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const pool = new MappedPool(new TestClient(), { maxClients: 1 });
+      const held = await occupy(pool);
+      const { signal } = new AbortController();
+      const waiting = Array.from({ length: 20 }, () =>
+        pool.run(() => pool.use((client) => client.ping(), { block: true, signal })),
+      );
+      await tick();
+      expect(pool.stats().waiting).toBe(20);
+      expect(getEventListeners(signal, 'abort').length).toBeLessThanOrEqual(1);
+      await held.end();
+      await Promise.all(waiting);
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+      await tick();
+      expect(warnings).toEqual([]);
+      await pool.close();
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('lets two waiting reserves of one context share the client the first one maps', async () => {
