@@ -19,4 +19,4 @@ export {
 export { Lease, type LeaseOwner } from './lease.js';
 export { checkMilliseconds, type ParsedReserveOptions, parseReserveOptions } from './options.js';
 export { type Pool, type PoolStats, type ReserveOptions, useClient } from './pool.js';
-export { WaitQueue } from './waiters.js';
+export { type WaiterOptions, WaitQueue } from './waiters.js';

@@ -6,6 +6,7 @@ interface Waiter<T> {
   reject: (error: unknown) => void;
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
+  group: object | undefined;
   prev: Waiter<T> | undefined;
   next: Waiter<T> | undefined;
 }
@@ -14,6 +15,38 @@ interface Waiter<T> {
 interface SignalWatch<T> {
   readonly waiters: Set<Waiter<T>>;
   readonly onAbort: () => void;
+}
+
+/**
+ * Where a waiter stands in a {@link WaitQueue}, beyond the caller's reserve options.
+ *
+ * @example
+ * ```ts
+ * import { WaitQueue, type WaiterOptions } from '@clonepool/core';
+ *
+ * // Both reserves of one request wait as one group; once the request has a client, neither needs a slot.
+ * const request = {};
+ * const options: WaiterOptions = { group: request };
+ * const queue = new WaitQueue<string>();
+ * const reserve = { block: true, timeoutMs: undefined, signal: undefined } as const;
+ * const waiting = [queue.wait(reserve, options), queue.wait(reserve, options)];
+ * console.log(queue.rejectGroup(request, new Error('mapped')), queue.size);
+ * // → 2 0
+ * for (const outcome of await Promise.allSettled(waiting)) console.log(outcome.status);
+ * // → rejected
+ * // → rejected
+ * ```
+ */
+export interface WaiterOptions {
+  /**
+   * Any object the pool groups waiters by, such as the context they reserve
+   * for: `rejectGroup(group, error)` then takes every waiter of the group out
+   * of the queue at once. The queue holds the group only while some of its
+   * waiters wait. It is a pool's own cancellation, next to the caller's
+   * `signal`, with no `AbortSignal.any` (which on Node 20 leaves a reference
+   * on a long-lived signal for every call).
+   */
+  readonly group?: object | undefined;
 }
 
 /**
@@ -27,7 +60,7 @@ interface SignalWatch<T> {
  * ```
  *
  * A waiter leaves the list exactly once: served, timed out, aborted, or
- * rejected by `rejectAll`, whichever comes first. Because a timed-out or
+ * rejected by `rejectNext`, `rejectGroup` or `rejectAll`, whichever comes first. Because a timed-out or
  * aborted waiter is unlinked before its promise rejects, `serve()` can only
  * hand a value to a waiter that is still waiting, so a client released at the
  * moment a waiter gives up goes to the next one and is never lost.
@@ -60,6 +93,8 @@ export class WaitQueue<T> {
    * this way the queue adds one listener, and removes it with its last waiter.
    */
   readonly #watches = new Map<AbortSignal, SignalWatch<T>>();
+  /** The waiters of each group with some waiting, in arrival order. */
+  readonly #groups = new Map<object, Set<Waiter<T>>>();
 
   /** Waiters still waiting. */
   get size(): number {
@@ -71,10 +106,12 @@ export class WaitQueue<T> {
    * ({@link ReserveTimeoutError}), or when `signal` aborts ({@link ReserveAbortedError}).
    *
    * @param options - Validated reserve options. An already aborted `signal` rejects at once.
+   * @param waiterOptions - The group the waiter belongs to.
    * @returns What `serve()` hands this waiter.
    */
-  wait(options: ParsedReserveOptions): Promise<T> {
+  wait(options: ParsedReserveOptions, waiterOptions?: WaiterOptions): Promise<T> {
     const { timeoutMs, signal } = options;
+    const group = waiterOptions?.group;
     if (signal?.aborted) return Promise.reject(new ReserveAbortedError(signal.reason));
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = {
@@ -82,6 +119,7 @@ export class WaitQueue<T> {
         reject,
         timer: undefined,
         signal,
+        group,
         prev: this.#tail,
         next: undefined,
       };
@@ -95,6 +133,14 @@ export class WaitQueue<T> {
         waiter.timer = setTimeout(() => this.#giveUp(waiter, new ReserveTimeoutError(timeoutMs)), timeoutMs);
       }
       if (signal !== undefined) this.#watch(signal, waiter);
+      if (group !== undefined) {
+        let members = this.#groups.get(group);
+        if (members === undefined) {
+          members = new Set();
+          this.#groups.set(group, members);
+        }
+        members.add(waiter);
+      }
     });
   }
 
@@ -125,6 +171,26 @@ export class WaitQueue<T> {
     this.#unlink(waiter);
     waiter.reject(error);
     return true;
+  }
+
+  /**
+   * Rejects every waiter of `group`, oldest first, wherever they stand in the queue.
+   *
+   * @param group - The group given to `wait()`.
+   * @param error - The rejection.
+   * @returns How many waiters were rejected.
+   */
+  rejectGroup(group: object, error: unknown): number {
+    const members = this.#groups.get(group);
+    if (members === undefined) return 0;
+    let rejected = 0;
+    // Each unlink takes its waiter out of the set, which a Set's iteration allows.
+    for (const waiter of members) {
+      this.#unlink(waiter);
+      waiter.reject(error);
+      rejected++;
+    }
+    return rejected;
   }
 
   /**
@@ -171,6 +237,11 @@ export class WaitQueue<T> {
   #unlink(waiter: Waiter<T>): void {
     if (waiter.timer !== undefined) clearTimeout(waiter.timer);
     if (waiter.signal !== undefined) this.#unwatch(waiter.signal, waiter);
+    if (waiter.group !== undefined) {
+      const members = this.#groups.get(waiter.group);
+      members?.delete(waiter);
+      if (members?.size === 0) this.#groups.delete(waiter.group);
+    }
     if (waiter.prev === undefined) this.#head = waiter.next;
     else waiter.prev.next = waiter.next;
     if (waiter.next === undefined) this.#tail = waiter.prev;

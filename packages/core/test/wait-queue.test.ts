@@ -2,6 +2,8 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { type ParsedReserveOptions, WaitQueue } from '../src/index.js';
 
+const gc = (globalThis as { gc?: () => void }).gc;
+
 const wait = (overrides: Partial<ParsedReserveOptions> = {}): ParsedReserveOptions => ({
   block: true,
   timeoutMs: undefined,
@@ -61,6 +63,47 @@ describe('WaitQueue', () => {
     await expect(b).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
     await expect(c).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
     expect(queue.rejectNext(new Error('nobody'))).toBe(false);
+  });
+
+  it('rejects every waiter of a group with rejectGroup, wherever they stand, and keeps the others in order', async () => {
+    const queue = new WaitQueue<number>();
+    const group = {};
+    const a = queue.wait(wait(), { group });
+    const b = queue.wait(wait());
+    const c = queue.wait(wait({ timeoutMs: 60_000 }), { group });
+    const d = queue.wait(wait());
+    expect(queue.rejectGroup(group, 'sibling mapped')).toBe(2);
+    await expect(a).rejects.toBe('sibling mapped');
+    await expect(c).rejects.toBe('sibling mapped');
+    expect(queue.size).toBe(2);
+    queue.serve(1);
+    queue.serve(2);
+    expect(await Promise.all([b, d])).toEqual([1, 2]);
+    expect(queue.rejectGroup(group, 'again')).toBe(0);
+  });
+
+  it.runIf(gc !== undefined)('forgets a group once its last waiter leaves, however it leaves', async () => {
+    const queue = new WaitQueue<number>();
+    const groups = await (async () => {
+      const servedGroup = {};
+      const timedOutGroup = {};
+      const rejectedGroup = {};
+      const served = queue.wait(wait(), { group: servedGroup });
+      const timedOut = queue.wait(wait({ timeoutMs: 1 }), { group: timedOutGroup });
+      const rejected = queue.wait(wait(), { group: rejectedGroup });
+      expect(await timedOut.catch((error: { code: string }) => error.code)).toBe('ERR_RESERVE_TIMEOUT');
+      queue.serve(1);
+      await expect(served).resolves.toBe(1);
+      queue.rejectGroup(rejectedGroup, 'mapped');
+      await expect(rejected).rejects.toBe('mapped');
+      return [servedGroup, timedOutGroup, rejectedGroup].map((group) => new WeakRef(group));
+    })();
+    for (let i = 0; i < 3; i++) {
+      gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(groups.map((group) => group.deref())).toEqual([undefined, undefined, undefined]);
+    expect(queue.size).toBe(0);
   });
 
   it('removes its abort listener and clears its timer once settled', async () => {

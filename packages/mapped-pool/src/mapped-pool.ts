@@ -12,7 +12,6 @@ import {
   PoolExhaustedError,
   type PoolStats,
   parseReserveOptions,
-  ReserveAbortedError,
   type ReserveOptions,
   useClient,
   WaitQueue,
@@ -90,7 +89,7 @@ export interface MappedPoolStats extends PoolStats {
 /** Marks a context that is not the holder of a primitive `key` value. */
 const NO_KEY: unique symbol = Symbol('no key');
 
-/** The abort reason that tells a waiting reserve a sibling in its context mapped a client. */
+/** What the waiting reserves of a context are rejected with once a sibling reserve mapped a client. */
 const SIBLING_MAPPED: unique symbol = Symbol('a sibling reserve mapped the context');
 
 /** The most clients of ended `run()` scopes left open until the next turn of the event loop. */
@@ -108,8 +107,6 @@ const SWEEPS_PER_TIMEOUT = 4;
  */
 class Context<C> {
   mapping: Mapping<C> | undefined = undefined;
-  /** Aborted when the context gets a client, to take its other waiting reserves out of the queue. */
-  siblings: AbortController | undefined = undefined;
   /**
    * Reserves of this context on the slow path that have not settled. A key's
    * holder stays in the key table while it has a client or one of these, and
@@ -489,19 +486,18 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
   /**
    * Waits in the pool's queue for a slot of capacity. Resolves true holding a
    * slot, or false without one when a sibling reserve of the same context
-   * mapped a client first: the context's `siblings` signal then takes every
-   * other waiter of the context out of the queue, so none of them holds a
-   * place (or later a slot) that its context no longer needs.
+   * mapped a client first: the reserves of a context wait as one group, which
+   * `#map` takes out of the queue, so none of them holds a place (or later a
+   * slot) that its context no longer needs. The caller's signal stays the
+   * queue's business alone: combining it with ours (`AbortSignal.any`) left a
+   * reference on a long-lived signal for every wait on Node 20.
    */
   async #waitForSlot(context: Context<C>, parsed: ParsedReserveOptions): Promise<boolean> {
-    context.siblings ??= new AbortController();
-    const siblings = context.siblings;
-    const signal = parsed.signal === undefined ? siblings.signal : AbortSignal.any([parsed.signal, siblings.signal]);
     try {
-      await this.#waiters.wait({ block: true, timeoutMs: parsed.timeoutMs, signal });
+      await this.#waiters.wait(parsed, { group: context });
       return true;
     } catch (error) {
-      if (error instanceof ReserveAbortedError && error.cause === SIBLING_MAPPED) return false;
+      if (error === SIBLING_MAPPED) return false;
       throw error;
     }
   }
@@ -510,10 +506,7 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
   #map(context: Context<C>): Mapping<C> {
     const mapping = new Mapping<C>(this.#onSettle, !context.inScope, context.key);
     context.mapping = mapping;
-    if (context.siblings !== undefined) {
-      context.siblings.abort(SIBLING_MAPPED);
-      context.siblings = undefined;
-    }
+    if (this.#waiters.size > 0) this.#waiters.rejectGroup(context, SIBLING_MAPPED);
     this.#mappings.add(mapping);
     if (mapping.unscoped) this.#unscoped++;
     // The root and primitive keys' holders live as long as the pool; only others can be collected.
