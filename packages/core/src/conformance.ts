@@ -66,6 +66,11 @@ interface Held {
 /** Lets queued timers, I/O callbacks and promise jobs run. */
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Longer than setTimeout can take (2^31 − 1 ms, about 24.9 days). */
+const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+
 /** A seeded PRNG (mulberry32), so a failing random run can be replayed from its seed. */
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -285,6 +290,28 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
       await expect(patient).resolves.toBeInstanceOf(TestClient);
       expect(pool.stats().waiting).toBe(0);
       await pool.close();
+    });
+
+    it('keeps a waiter waiting when its timeoutMs is longer than setTimeout can take (2^31 − 1 ms)', async () => {
+      const warnings: string[] = [];
+      const onWarning = (warning: Error): void => {
+        warnings.push(warning.name);
+      };
+      process.on('warning', onWarning);
+      try {
+        const { pool, hold, waitFor } = await setup(1);
+        const first = await hold();
+        const patient = waitFor({ timeoutMs: THIRTY_DAYS_MS });
+        // setTimeout fires a longer delay after 1 ms: a pool that passes timeoutMs on as it is gives up here.
+        await sleep(30);
+        expect(pool.stats().waiting).toBe(1);
+        await first.finish();
+        await expect(patient).resolves.toBeInstanceOf(TestClient);
+        await pool.close();
+        expect(warnings).not.toContain('TimeoutOverflowWarning');
+      } finally {
+        process.off('warning', onWarning);
+      }
     });
 
     it('rejects a waiter whose signal aborts with ERR_RESERVE_ABORTED carrying the reason', async () => {

@@ -17,6 +17,7 @@ export {
   ReserveTimeoutError,
 } from './errors.js';
 export { Lease, type LeaseOwner } from './lease.js';
+export { LongTimeout, MAX_TIMER_MS } from './long-timeout.js';
 export { checkMilliseconds, type ParsedReserveOptions, parseReserveOptions } from './options.js';
 export { type Pool, type PoolStats, type ReserveOptions, useClient } from './pool.js';
 export { type WaiterOptions, WaitQueue } from './waiters.js';

@@ -83,6 +83,8 @@ export function parseReserveOptions(options: ReserveOptions | undefined): Parsed
 
 /**
  * Validates a duration option: a finite number of milliseconds, at least `min`.
+ * It sets no upper bound: time such a duration with `LongTimeout`, not
+ * `setTimeout`, which fires anything over 2^31 − 1 ms after 1 ms.
  *
  * @param name - The option's name, for the error message.
  * @param value - The value given.

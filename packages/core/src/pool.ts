@@ -24,7 +24,9 @@ export interface ReserveOptions {
   readonly block?: boolean;
   /**
    * With `block: true`, reject with `ERR_RESERVE_TIMEOUT` after waiting this
-   * many milliseconds. Waits without limit when left out.
+   * many milliseconds: any finite number >= 0, also beyond the 2^31 − 1 ms
+   * that `setTimeout` takes (a 30-day timeout waits 30 days). Waits without
+   * limit when left out.
    */
   readonly timeoutMs?: number;
   /** With `block: true`, stop waiting when this signal aborts (`ERR_RESERVE_ABORTED`). */

@@ -1,4 +1,5 @@
 import type { Clonable } from './clonable.js';
+import { LongTimeout } from './long-timeout.js';
 
 /** How a {@link TestClient} family behaves; set on the master, shared by its clones. *
  * @example
@@ -13,9 +14,9 @@ import type { Clonable } from './clonable.js';
  * ```
  */
 export interface TestClientOptions {
-  /** Make `clone()` resolve after this many milliseconds instead of at once. @default 0 */
+  /** Make `clone()` resolve after this many milliseconds (any length) instead of at once. @default 0 */
   readonly cloneDelayMs?: number;
-  /** Make `close()` resolve after this many milliseconds. @default 0 */
+  /** Make `close()` resolve after this many milliseconds (any length). @default 0 */
   readonly closeDelayMs?: number;
 }
 
@@ -115,5 +116,5 @@ export class TestClient implements Clonable<TestClient> {
 let cloning: Family | undefined;
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => new LongTimeout(resolve, ms));
 }

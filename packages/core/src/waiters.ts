@@ -1,10 +1,11 @@
 import { PoolClosedError, ReserveAbortedError, ReserveTimeoutError } from './errors.js';
+import { LongTimeout } from './long-timeout.js';
 import type { ParsedReserveOptions } from './options.js';
 
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
-  timer: NodeJS.Timeout | undefined;
+  timer: LongTimeout | undefined;
   signal: AbortSignal | undefined;
   group: object | undefined;
   prev: Waiter<T> | undefined;
@@ -130,7 +131,8 @@ export class WaitQueue<T> {
       if (timeoutMs !== undefined) {
         // Kept ref'd on purpose: the caller awaits this reserve, so the process must live until it settles
         // (at most timeoutMs); an unref'd timer would let it exit with the reserve never settled.
-        waiter.timer = setTimeout(() => this.#giveUp(waiter, new ReserveTimeoutError(timeoutMs)), timeoutMs);
+        // A LongTimeout, because a reserve may well wait days: setTimeout would fire those after 1 ms.
+        waiter.timer = new LongTimeout(() => this.#giveUp(waiter, new ReserveTimeoutError(timeoutMs)), timeoutMs);
       }
       if (signal !== undefined) this.#watch(signal, waiter);
       if (group !== undefined) {
@@ -235,7 +237,7 @@ export class WaitQueue<T> {
   }
 
   #unlink(waiter: Waiter<T>): void {
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    waiter.timer?.clear();
     if (waiter.signal !== undefined) this.#unwatch(waiter.signal, waiter);
     if (waiter.group !== undefined) {
       const members = this.#groups.get(waiter.group);

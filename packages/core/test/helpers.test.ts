@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { checkMilliseconds, closeClient, Lease, parseReserveOptions } from '../src/index.js';
+import { TestClient } from '../src/testing.js';
+
+const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 
 describe('closeClient', () => {
   it('uses the first close method a client has, and waits for it', async () => {
@@ -97,5 +100,24 @@ describe('Lease', () => {
       ['d', false, undefined],
     ]);
     expect(() => a.client).toThrow(expect.objectContaining({ code: 'ERR_LEASE_RELEASED' }));
+  });
+});
+
+describe('TestClient', () => {
+  it('delays a clone by a cloneDelayMs longer than setTimeout can take', async () => {
+    vi.useFakeTimers();
+    try {
+      const master = new TestClient({ cloneDelayMs: THIRTY_DAYS_MS });
+      let clone: TestClient | undefined;
+      void master.clone().then((made) => {
+        clone = made;
+      });
+      await vi.advanceTimersByTimeAsync(THIRTY_DAYS_MS - 1);
+      expect(clone).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(clone?.id).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

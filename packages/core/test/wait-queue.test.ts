@@ -1,8 +1,29 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type ParsedReserveOptions, WaitQueue } from '../src/index.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Longer than setTimeout can take (2^31 − 1 ms, about 24.9 days). */
+const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `fn`, then returns the names of the warnings the process emitted meanwhile (they are emitted on a later tick). */
+async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
+  const names: string[] = [];
+  const onWarning = (warning: Error): void => {
+    names.push(warning.name);
+  };
+  process.on('warning', onWarning);
+  try {
+    await fn();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  return names;
+}
 
 const wait = (overrides: Partial<ParsedReserveOptions> = {}): ParsedReserveOptions => ({
   block: true,
@@ -131,22 +152,6 @@ describe('WaitQueue', () => {
 });
 
 describe('WaitQueue and a shared signal', () => {
-  /** Runs `fn`, then returns the warnings the process emitted meanwhile (they are emitted on a later tick). */
-  async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
-    const names: string[] = [];
-    const onWarning = (warning: Error): void => {
-      names.push(warning.name);
-    };
-    process.on('warning', onWarning);
-    try {
-      await fn();
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      process.off('warning', onWarning);
-    }
-    return names;
-  }
-
   it('listens once per signal however many waiters share it, so no MaxListenersExceededWarning', async () => {
     const warnings = await warningsDuring(async () => {
       const queue = new WaitQueue<number>();
@@ -192,6 +197,38 @@ describe('WaitQueue and a shared signal', () => {
 });
 
 describe('WaitQueue timers', () => {
+  it('waits out a timeoutMs longer than setTimeout can take instead of giving up at once', async () => {
+    const warnings = await warningsDuring(async () => {
+      const queue = new WaitQueue<number>();
+      const waiting = queue.wait(wait({ timeoutMs: THIRTY_DAYS_MS }));
+      await sleep(50);
+      expect(queue.size).toBe(1);
+      queue.serve(1);
+      await expect(waiting).resolves.toBe(1);
+    });
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+
+  it('times out a 30-day wait after 30 days, not a millisecond before', async () => {
+    vi.useFakeTimers();
+    try {
+      const queue = new WaitQueue<number>();
+      let outcome: string | undefined;
+      queue.wait(wait({ timeoutMs: THIRTY_DAYS_MS })).catch((error: { code: string }) => {
+        outcome = error.code;
+      });
+      await vi.advanceTimersByTimeAsync(THIRTY_DAYS_MS - 1);
+      expect(outcome).toBeUndefined();
+      expect(queue.size).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(outcome).toBe('ERR_RESERVE_TIMEOUT');
+      expect(queue.size).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps the process alive until a timed wait settles', async () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');

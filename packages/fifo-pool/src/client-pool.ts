@@ -4,6 +4,7 @@ import {
   InvalidOptionError,
   Lease,
   type LeaseOwner,
+  LongTimeout,
   type ParsedReserveOptions,
   type Pool,
   PoolClosedError,
@@ -89,7 +90,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
   readonly #validate: ((client: C) => boolean | PromiseLike<boolean>) | undefined;
   readonly #leakDetectionMs: number | undefined;
   /** Leak timers of the leases out, only when leak detection is on. */
-  readonly #leaks: Map<Lease<C>, NodeJS.Timeout> | undefined;
+  readonly #leaks: Map<Lease<C>, LongTimeout> | undefined;
   /** Client closes in flight, so close() resolves only once every client is closed. */
   readonly #closeTasks = new Set<Promise<void>>();
   readonly #closeErrors: unknown[] = [];
@@ -543,20 +544,20 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
     while (this.#idle.length > 0) this.#retire(this.#idle.shift(), true);
     this.#missing.length = 0;
     if (this.#reserved > 0 || this.#cloning > 0) {
-      let grace: NodeJS.Timeout | undefined;
+      let grace: LongTimeout | undefined;
       await new Promise<void>((resolve) => {
         this.#drained = resolve;
         // Not unref()'d: the caller is awaiting close(), and an unref'd timer
         // would let the process exit with close() unsettled. It is bounded by
-        // graceMs and cleared as soon as the last lease comes back.
-        if (graceMs !== undefined) grace = setTimeout(() => this.#forceClose(), graceMs);
+        // graceMs (of any length: a LongTimeout) and cleared as soon as the last lease comes back.
+        if (graceMs !== undefined) grace = new LongTimeout(() => this.#forceClose(), graceMs);
       });
-      clearTimeout(grace);
+      grace?.clear();
       this.#drained = undefined;
     }
     while (this.#closeTasks.size > 0) await Promise.all(this.#closeTasks);
     if (this.#leaks !== undefined) {
-      for (const timer of this.#leaks.values()) clearTimeout(timer);
+      for (const timer of this.#leaks.values()) timer.clear();
       this.#leaks.clear();
     }
     if (this.#closeErrors.length > 0) {
@@ -597,7 +598,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
     const leaks = this.#leaks;
     const ms = this.#leakDetectionMs;
     if (leaks === undefined || ms === undefined || this.#closed || lease.released) return;
-    const timer = setTimeout(() => {
+    const timer = new LongTimeout(() => {
       leaks.delete(lease);
       const warning = new LeaseLeakWarning(ms, reservedAt);
       if (channels.leak.hasSubscribers) channels.leak.publish({ pool: this, warning });
@@ -610,7 +611,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
   #unwatch(lease: Lease<C>): void {
     const timer = this.#leaks?.get(lease);
     if (timer === undefined) return;
-    clearTimeout(timer);
+    timer.clear();
     this.#leaks?.delete(lease);
   }
 }

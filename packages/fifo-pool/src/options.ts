@@ -38,6 +38,7 @@ export interface ClientPoolOptions<C> {
    * `CLONEPOOL_LEAK`) whose stack is where the lease was reserved, and
    * publishes it on the `clonepool:pool:leak` diagnostics channel. The stack is
    * captured only while this option is set, so leaving it off costs nothing.
+   * Any finite length >= 1 works, also beyond the 2^31 − 1 ms `setTimeout` takes.
    *
    * @default undefined (leak detection off)
    */
@@ -48,7 +49,8 @@ export interface ClientPoolOptions<C> {
 export interface CloseOptions {
   /**
    * Wait at most this many milliseconds for outstanding leases to be
-   * released, then close their clients anyway. Waits for every lease when
+   * released, then close their clients anyway: any finite number >= 0, also
+   * beyond the 2^31 − 1 ms `setTimeout` takes. Waits for every lease when
    * left out.
    *
    * @default undefined (wait for every lease)

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ClientPool } from '../src/index.js';
-import { SyncClient, settled } from './helpers.js';
+import { SyncClient, settled, sleep, THIRTY_DAYS_MS, warningsDuring } from './helpers.js';
 
 describe('close', () => {
   it('waits for leases still out, then closes their clients', async () => {
@@ -91,5 +91,43 @@ describe('close', () => {
     lease.release();
     await closing;
     expect(timeouts()).toBe(before);
+  });
+
+  it('waits out a graceMs longer than setTimeout can take instead of closing lent clients at once', async () => {
+    const warnings = await warningsDuring(async () => {
+      const master = new SyncClient();
+      const pool = new ClientPool(master, 1);
+      const lease = await pool.reserve();
+      const closing = pool.close({ graceMs: THIRTY_DAYS_MS });
+      await sleep(50);
+      expect(lease.client.closeCount).toBe(0);
+      expect(await settled(closing)).toBe(false);
+      lease.release();
+      await closing;
+      expect(master.clones.map((c) => c.closeCount)).toEqual([1]);
+    });
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+
+  it('closes a lent client once a 30-day graceMs has passed, not a millisecond before', async () => {
+    vi.useFakeTimers();
+    try {
+      const master = new SyncClient();
+      const pool = new ClientPool(master, 1);
+      await pool.reserve();
+      let closed = false;
+      void pool.close({ graceMs: THIRTY_DAYS_MS }).then(() => {
+        closed = true;
+      });
+      await vi.advanceTimersByTimeAsync(THIRTY_DAYS_MS - 1);
+      expect(master.clones[0]?.closeCount).toBe(0);
+      expect(closed).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(master.clones[0]?.closeCount).toBe(1);
+      expect(closed).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClientPool, diagnosticsChannels, LeaseLeakWarning } from '../src/index.js';
-import { SyncClient, sleep } from './helpers.js';
+import { SyncClient, sleep, THIRTY_DAYS_MS, warningsDuring } from './helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -98,5 +98,33 @@ describe('leak detection', () => {
     await pool.close({ graceMs: 0 });
     await sleep(40);
     expect(warnings).toHaveLength(0);
+  });
+
+  it('waits out a leakDetectionMs longer than setTimeout can take instead of warning at once', async () => {
+    const warnings = await warningsDuring(async () => {
+      const pool = new ClientPool(new SyncClient(), 1, { leakDetectionMs: THIRTY_DAYS_MS });
+      const lease = await pool.reserve();
+      await sleep(50);
+      lease.release();
+      await pool.close();
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('warns about a lease held 30 days with leakDetectionMs of 30 days, not a millisecond before', async () => {
+    vi.useFakeTimers();
+    try {
+      const warnings = captureWarnings();
+      const pool = new ClientPool(new SyncClient(), 1, { leakDetectionMs: THIRTY_DAYS_MS });
+      const lease = await pool.reserve();
+      await vi.advanceTimersByTimeAsync(THIRTY_DAYS_MS - 1);
+      expect(warnings).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(warnings.map((warning) => (warning as LeaseLeakWarning).code)).toEqual(['CLONEPOOL_LEAK']);
+      lease.release();
+      await pool.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

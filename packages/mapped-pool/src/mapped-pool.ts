@@ -6,6 +6,7 @@ import {
   InvalidOptionError,
   Lease,
   type LeaseOwner,
+  MAX_TIMER_MS,
   type ParsedReserveOptions,
   type Pool,
   PoolClosedError,
@@ -51,8 +52,9 @@ export interface MappedPoolOptions {
    * Close a context's client after it has gone this many milliseconds without
    * a lease; the next reserve in that context clones anew. One unref'd timer
    * sweeps the whole pool, so a client closes between `idleTimeoutMs` and
-   * `idleTimeoutMs * 1.25` after its last release. Left out, clients stay
-   * until their context ends.
+   * `idleTimeoutMs * 1.25` after its last release. Any finite length >= 1
+   * works: past four times the 2^31 − 1 ms `setInterval` takes, the sweep
+   * runs at that limit. Left out, clients stay until their context ends.
    * @default undefined (never)
    */
   readonly idleTimeoutMs?: number | undefined;
@@ -702,9 +704,10 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
     const timeoutMs = this.#idleTimeoutMs;
     if (timeoutMs === undefined || this.#sweeper !== undefined || this.#closed) return;
     // Made outside any context, for the same reason as the clone: a timer would keep its context alive.
-    this.#sweeper = this.#outside(() =>
-      setInterval(() => this.#sweep(timeoutMs), Math.max(1, timeoutMs / SWEEPS_PER_TIMEOUT)),
-    );
+    // Sweeping more often than a quarter of the timeout only closes clients closer to it, so a timeout
+    // beyond what setInterval can take (which it would run every millisecond) sweeps at its limit.
+    const everyMs = Math.min(MAX_TIMER_MS, Math.max(1, timeoutMs / SWEEPS_PER_TIMEOUT));
+    this.#sweeper = this.#outside(() => setInterval(() => this.#sweep(timeoutMs), everyMs));
     this.#sweeper.unref();
   }
 

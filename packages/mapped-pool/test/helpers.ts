@@ -5,6 +5,22 @@ export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(r
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Runs `fn`, then returns the names of the warnings the process emitted meanwhile (they are emitted on a later tick). */
+export async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
+  const names: string[] = [];
+  const onWarning = (warning: Error): void => {
+    names.push(warning.name);
+  };
+  process.on('warning', onWarning);
+  try {
+    await fn();
+    await tick();
+  } finally {
+    process.off('warning', onWarning);
+  }
+  return names;
+}
+
 /** A seeded PRNG (mulberry32), so a failing random run can be replayed from its seed. */
 export function random(seed: number): () => number {
   let state = seed >>> 0;

@@ -1,7 +1,10 @@
 import { TestClient } from '@clonepool/core/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MappedPool } from '../src/index.js';
-import { sleep } from './helpers.js';
+import { sleep, warningsDuring } from './helpers.js';
+
+/** An idle timeout whose quarter is still longer than setTimeout can take (2^31 − 1 ms). */
+const LONG_IDLE_MS = 1e10;
 
 describe('idle timeout', () => {
   it('closes a client left unused for idleTimeoutMs, and the next reserve clones anew', async () => {
@@ -44,5 +47,35 @@ describe('idle timeout', () => {
     expect(master.clones).toHaveLength(1);
     expect(pool.stats().idleClosed).toBe(0);
     await pool.close();
+  });
+
+  it('sweeps at most every 2^31 − 1 ms for an idleTimeoutMs beyond what setInterval can take', async () => {
+    const warnings = await warningsDuring(async () => {
+      const pool = new MappedPool(new TestClient(), { idleTimeoutMs: LONG_IDLE_MS });
+      const client = await pool.use((c) => c);
+      await sleep(30);
+      expect(client.isClosed).toBe(false);
+      await pool.close();
+    });
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+
+  it('closes a client idle for an idleTimeoutMs of 1e10 ms, within a quarter of it', async () => {
+    vi.useFakeTimers();
+    try {
+      const master = new TestClient();
+      const pool = new MappedPool(master, { idleTimeoutMs: LONG_IDLE_MS });
+      const client = await pool.use((c) => c);
+      // A sweep that fired every millisecond would run 10 000 times here and trip the fake clock's loop limit.
+      await vi.advanceTimersByTimeAsync(10_000);
+      await vi.advanceTimersByTimeAsync(LONG_IDLE_MS - 10_001);
+      expect(client.isClosed).toBe(false);
+      await vi.advanceTimersByTimeAsync(LONG_IDLE_MS / 4 + 1);
+      expect(client.closeCount).toBe(1);
+      expect(pool.stats()).toMatchObject({ idleClosed: 1, size: 0 });
+      await pool.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
