@@ -277,8 +277,10 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
    * Closes the pool: rejects every waiter with `ERR_POOL_CLOSED` at once,
    * closes idle clients, waits for leases still out and closes each client as
    * it comes back, then resolves once every client the pool held is closed,
-   * exactly once. With `graceMs`, clients still lent after that long are
-   * closed anyway (their leases' later `release()` does nothing). Reserves and
+   * exactly once, and every clone that was still being made has landed and
+   * been closed too. With `graceMs`, clients still lent after that long are
+   * closed anyway (their leases' later `release()` does nothing); clones in
+   * flight are still waited for. Reserves and
    * fills after `close()` reject with `ERR_POOL_CLOSED`. Idempotent: later
    * calls return the first call's promise (and its `graceMs`). Rejects with an
    * `AggregateError` when closing some clients failed; the rest are closed all the same.
@@ -569,7 +571,10 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
   #forceClose(): void {
     for (const client of this.#clients.keys()) this.#retire(client, true);
     this.#reserved = 0;
-    this.#drained?.();
+    // Race: close with clones in flight (a fill, a replacement). They are not the
+    // pool's yet, so the grace period cannot close them: close() waits for each to
+    // land and #cloned closes it, the last one ending the wait.
+    this.#checkDrained();
   }
 
   #settleClosed(client: C, discarded: boolean): void {

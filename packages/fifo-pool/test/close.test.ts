@@ -1,3 +1,4 @@
+import { TestClient } from '@clonepool/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { ClientPool } from '../src/index.js';
 import { SyncClient, settled, sleep, THIRTY_DAYS_MS, warningsDuring } from './helpers.js';
@@ -91,6 +92,32 @@ describe('close', () => {
     lease.release();
     await closing;
     expect(timeouts()).toBe(before);
+  });
+
+  it('waits for a replacement still being cloned when graceMs passes, closes it, then resolves', async () => {
+    const master = new TestClient({ cloneDelayMs: 40 });
+    const pool = new ClientPool(master, 1);
+    const lease = await pool.reserve();
+    // The replacement clone is on its way for the next 40 ms.
+    lease.discard(new Error('connection reset'));
+    await pool.close({ graceMs: 5 });
+    expect(master.clones).toHaveLength(2);
+    expect(master.clones.map((clone) => clone.closeCount)).toEqual([1, 1]);
+    expect(pool.stats()).toMatchObject({ size: 0, slots: 0, reserved: 0 });
+  });
+
+  it('waits for the clones of a fill under way, with or without graceMs, and closes each once', async () => {
+    for (const graceMs of [undefined, 0]) {
+      const master = new TestClient({ cloneDelayMs: 20 });
+      const pool = new ClientPool(master, 2);
+      await pool.close(graceMs === undefined ? undefined : { graceMs });
+      expect(
+        master.clones.map((clone) => clone.closeCount),
+        `graceMs ${graceMs}`,
+      ).toEqual([1, 1]);
+      await sleep(40);
+      expect(master.clones, `graceMs ${graceMs}`).toHaveLength(2);
+    }
   });
 
   it('waits out a graceMs longer than setTimeout can take instead of closing lent clients at once', async () => {
