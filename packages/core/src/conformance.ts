@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Lease } from './lease.js';
 import type { Pool } from './pool.js';
-import { TestClient } from './test-client.js';
+import { TestClient, type TestClientOptions } from './test-client.js';
 
 /**
  * A pool under test, and how to act as one of its independent users.
@@ -101,8 +101,8 @@ function random(seed: number): () => number {
  */
 export function describePoolConformance(name: string, make: MakeConformanceSubject): void {
   describe(`${name} conforms to the Pool contract`, () => {
-    async function setup(capacity: number) {
-      const master = new TestClient();
+    async function setup(capacity: number, clients: TestClientOptions = {}) {
+      const master = new TestClient(clients);
       const subject = await make(master, capacity);
       const { pool } = subject;
       const asUser = subject.asUser ?? ((fn) => fn());
@@ -398,6 +398,22 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
       await closing;
       await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
       await expect(asUser(() => pool.reserve({ block: true }))).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+    });
+
+    it('resolves close only once a clone still being made has landed and been closed', async () => {
+      const { master, pool, asUser } = await setup(1, { cloneDelayMs: 20 });
+      // A reserve that needs a clone (a mapped pool's first, or one during a FIFO pool's fill).
+      const reserving = asUser(() => pool.reserve({ block: true }));
+      reserving.catch(() => {});
+      await tick();
+      await pool.close();
+      await expect(reserving).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+      const closedByThen = master.clones.map((clone) => clone.closeCount);
+      expect(closedByThen.length).toBeGreaterThan(0);
+      expect(closedByThen.every((count) => count === 1)).toBe(true);
+      // Nothing of the pool is left to land or to close later.
+      await sleep(40);
+      expect(master.clones.map((clone) => clone.closeCount)).toEqual(closedByThen);
     });
 
     it('closes every clone exactly once, leaves the master open, and close is idempotent', async () => {

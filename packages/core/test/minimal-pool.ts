@@ -25,6 +25,7 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
   readonly #all = new Set<C>();
   readonly #waiters = new WaitQueue<Lease<C>>();
   #reserved = 0;
+  #cloning = 0;
   #closed = false;
   #drained: (() => void) | undefined;
 
@@ -65,7 +66,7 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
     } else {
       this.#handOver(client);
     }
-    if (this.#reserved === 0) this.#drained?.();
+    this.#checkDrained();
   }
 
   async close(): Promise<void> {
@@ -73,7 +74,7 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
       this.#closed = true;
       this.#waiters.rejectAll(new PoolClosedError());
     }
-    if (this.#reserved > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    if (this.#reserved > 0 || this.#cloning > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     const idle = this.#idle.splice(0);
     for (const client of idle) this.#all.delete(client);
     await Promise.all(idle.map(closeClient));
@@ -88,9 +89,24 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
   }
 
   async #grow(): Promise<C> {
-    const client = await this.#master.clone();
-    this.#all.add(client);
-    return client;
+    this.#cloning++;
+    try {
+      const client = await this.#master.clone();
+      if (this.#closed) {
+        // Closed while cloning: nobody may use this clone, and close() waits until it is closed.
+        await closeClient(client);
+        throw new PoolClosedError();
+      }
+      this.#all.add(client);
+      return client;
+    } finally {
+      this.#cloning--;
+      this.#checkDrained();
+    }
+  }
+
+  #checkDrained(): void {
+    if (this.#reserved === 0 && this.#cloning === 0) this.#drained?.();
   }
 
   #handOver(client: C): void {
