@@ -19,7 +19,8 @@ interface SignalWatch<T> {
 }
 
 /**
- * Where a waiter stands in a {@link WaitQueue}, beyond the caller's reserve options.
+ * Where a waiter stands in a {@link WaitQueue}, beyond the caller's reserve
+ * options: which group it belongs to, and whether it jumps the queue.
  *
  * @example
  * ```ts
@@ -48,6 +49,13 @@ export interface WaiterOptions {
    * on a long-lived signal for every call).
    */
   readonly group?: object | undefined;
+  /**
+   * Queue at the head, ahead of every waiter already waiting: for a reserve
+   * that was owed a client before they came, such as one whose idle client
+   * failed a health check while they queued.
+   * @default false (queue at the tail, in arrival order)
+   */
+  readonly first?: boolean | undefined;
 }
 
 /**
@@ -56,8 +64,8 @@ export interface WaiterOptions {
  * ```
  *  head (oldest)                              tail (newest)
  *    [w1] <-> [w2] <-> [w3] <-> ... <-> [wn]
- *  serve() takes from the head; wait() appends at the tail;
- *  a timeout or abort unlinks its waiter from anywhere in O(1).
+ *  serve() takes from the head; wait() appends at the tail (or, with
+ *  `first`, at the head); a timeout or abort unlinks its waiter from anywhere in O(1).
  * ```
  *
  * A waiter leaves the list exactly once: served, timed out, aborted, or
@@ -107,7 +115,7 @@ export class WaitQueue<T> {
    * ({@link ReserveTimeoutError}), or when `signal` aborts ({@link ReserveAbortedError}).
    *
    * @param options - Validated reserve options. An already aborted `signal` rejects at once.
-   * @param waiterOptions - The group the waiter belongs to.
+   * @param waiterOptions - The group the waiter belongs to, and whether it goes first.
    * @returns What `serve()` hands this waiter.
    */
   wait(options: ParsedReserveOptions, waiterOptions?: WaiterOptions): Promise<T> {
@@ -121,12 +129,11 @@ export class WaitQueue<T> {
         timer: undefined,
         signal,
         group,
-        prev: this.#tail,
+        prev: undefined,
         next: undefined,
       };
-      if (this.#tail === undefined) this.#head = waiter;
-      else this.#tail.next = waiter;
-      this.#tail = waiter;
+      if (waiterOptions?.first === true) this.#linkFirst(waiter);
+      else this.#linkLast(waiter);
       this.#size++;
       if (timeoutMs !== undefined) {
         // Kept ref'd on purpose: the caller awaits this reserve, so the process must live until it settles
@@ -210,6 +217,20 @@ export class WaitQueue<T> {
   #giveUp(waiter: Waiter<T>, error: Error): void {
     this.#unlink(waiter);
     waiter.reject(error);
+  }
+
+  #linkLast(waiter: Waiter<T>): void {
+    waiter.prev = this.#tail;
+    if (this.#tail === undefined) this.#head = waiter;
+    else this.#tail.next = waiter;
+    this.#tail = waiter;
+  }
+
+  #linkFirst(waiter: Waiter<T>): void {
+    waiter.next = this.#head;
+    if (this.#head === undefined) this.#tail = waiter;
+    else this.#head.prev = waiter;
+    this.#head = waiter;
   }
 
   #watch(signal: AbortSignal, waiter: Waiter<T>): void {

@@ -86,6 +86,23 @@ describe('WaitQueue', () => {
     expect(queue.rejectNext(new Error('nobody'))).toBe(false);
   });
 
+  it('serves a waiter queued first ahead of those already waiting, then the rest in arrival order', async () => {
+    const queue = new WaitQueue<string>();
+    const a = queue.wait(wait());
+    const b = queue.wait(wait());
+    const owed = queue.wait(wait(), { first: true });
+    const c = queue.wait(wait());
+    for (const value of ['x', 'y', 'z', 'w']) queue.serve(value);
+    expect(await Promise.all([owed, a, b, c])).toEqual(['x', 'y', 'z', 'w']);
+    // Into an empty queue, and unlinked from the head when it gives up.
+    const alone = queue.wait(wait({ timeoutMs: 1 }), { first: true });
+    const next = queue.wait(wait());
+    await expect(alone).rejects.toMatchObject({ code: 'ERR_RESERVE_TIMEOUT' });
+    queue.serve('v');
+    await expect(next).resolves.toBe('v');
+    expect(queue.size).toBe(0);
+  });
+
   it('rejects every waiter of a group with rejectGroup, wherever they stand, and keeps the others in order', async () => {
     const queue = new WaitQueue<number>();
     const group = {};

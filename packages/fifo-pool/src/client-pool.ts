@@ -14,6 +14,7 @@ import {
   type ReserveOptions,
   ReserveTimeoutError,
   useClient,
+  type WaiterOptions,
   WaitQueue,
 } from '@clonepool/core';
 import { channels } from './diagnostics.js';
@@ -28,6 +29,9 @@ import {
 } from './options.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { ClientPoolStats } from './stats.js';
+
+/** Queues a reserve ahead of every waiter. */
+const FIRST: WaiterOptions = { first: true };
 
 /** What `#cloneSlot` reports for a clone that landed (anything else is the clone's error). */
 const CLONED: unique symbol = Symbol('cloned');
@@ -374,8 +378,12 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
     if (!parsed.block && this.#cloning + this.#missing.length <= this.#waiters.size) {
       return Promise.reject(new PoolExhaustedError(this.#slotCount()));
     }
+    return this.#enqueue(parsed, undefined);
+  }
+
+  #enqueue(parsed: ParsedReserveOptions, placement: WaiterOptions | undefined): Promise<Lease<C>> {
     this.#waits++;
-    const waiting = this.#waiters.wait(parsed);
+    const waiting = this.#waiters.wait(parsed, placement);
     if (this.#waiters.size > this.#maxWaiting) this.#maxWaiting = this.#waiters.size;
     if (this.#missing.length > 0) this.#refill();
     // Only a waiter with a timeout or a signal can give up; count how on a
@@ -412,8 +420,20 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
       throw new PoolClosedError();
     }
     if (healthy) return this.#lend(client, false);
-    this.#discardClient(client, new Error('validate() rejected the idle client'));
-    return this.#acquire(parsed);
+    const rejected = new Error('validate() rejected the idle client');
+    if (this.#idle.length > 0) {
+      // Another idle client is ready (so nobody waits): try it; the replacement joins the pool as any clone does.
+      this.#discardClient(client, rejected);
+      return this.#acquire(parsed);
+    }
+    // Race: validate rejects while later reserves queued behind this one.
+    // This reserve found a client first, so the replacement is its own: it
+    // waits at the head of the queue (a non-blocking one too, as during a
+    // fill), and the replacement, or its clone error, reaches it before any
+    // waiter that came later.
+    const waiting = this.#enqueue(parsed, FIRST);
+    this.#discardClient(client, rejected);
+    return waiting;
   }
 
   #lend(client: C, waited: boolean): Lease<C> {

@@ -12,8 +12,9 @@ export interface ClientPoolOptions<C> {
    * Checks an idle client before it is lent. A client for which it returns
    * (or resolves to) `false`, or throws, is closed and replaced by a fresh
    * clone, and the reserve carries on with the next idle client, or else
-   * waits for the replacement as a reserve arriving at that moment would (a
-   * non-blocking one only when no earlier waiter is owed the replacement).
+   * gets the replacement itself, ahead of reserves that queued while the
+   * check ran (a non-blocking reserve waits for it too; if the replacement
+   * clone fails, the reserve rejects with the clone's error).
    * Clients handed straight from a release to a waiter are not checked: they
    * were just in use.
    *

@@ -117,6 +117,39 @@ describe('validate', () => {
     for (const clone of master.clones) expect(clone.closeCount).toBe(1);
   });
 
+  it.each([
+    { kind: 'non-blocking', block: false, clone: 'sync', async: false },
+    { kind: 'non-blocking', block: false, clone: 'async', async: true },
+    { kind: 'blocking', block: true, clone: 'sync', async: false },
+    { kind: 'blocking', block: true, clone: 'async', async: true },
+  ])(
+    'gives a $kind reserve whose idle client failed validation the replacement ($clone clone), ahead of later waiters',
+    async ({ block, async }) => {
+      const master = new SyncClient({ async });
+      const checks: ((healthy: boolean) => void)[] = [];
+      const pool = new ClientPool(master, 1, {
+        validate: () => new Promise<boolean>((resolve) => checks.push(resolve)),
+      });
+      await tick();
+      // The reserve takes the only idle client; while its check runs, a later reserve has to wait.
+      const first = pool.reserve({ block });
+      await tick();
+      expect(checks).toHaveLength(1);
+      const later = pool.reserve({ block: true });
+      checks[0]?.(false);
+      expect(await settled(first)).toBe(true);
+      const lease = await first;
+      expect(lease.client.id).toBe(2);
+      expect(await settled(later)).toBe(false);
+      lease.release();
+      const next = await later;
+      expect(next.client.id).toBe(2);
+      next.release();
+      await pool.close();
+      expect(master.clones.map((clone) => clone.closeCount)).toEqual([1, 1]);
+    },
+  );
+
   it('treats a validate that throws as a failed check', async () => {
     const master = new SyncClient();
     let calls = 0;
