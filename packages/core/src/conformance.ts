@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Lease } from './lease.js';
-import type { Pool } from './pool.js';
+import type { Pool, ReserveOptions } from './pool.js';
 import { TestClient, type TestClientOptions } from './test-client.js';
 
 /**
@@ -108,7 +108,7 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
       const asUser = subject.asUser ?? ((fn) => fn());
 
       /** Starts a user that reserves a client and keeps it until `finish()`. */
-      async function hold(): Promise<Held> {
+      async function hold(options?: ReserveOptions): Promise<Held> {
         let done!: () => void;
         const gate = new Promise<void>((resolve) => {
           done = resolve;
@@ -122,7 +122,7 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
         const scope = asUser(async () => {
           let lease: Lease<TestClient>;
           try {
-            lease = await pool.reserve();
+            lease = await pool.reserve(options);
           } catch (error) {
             failed(error);
             return;
@@ -259,6 +259,23 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
       await pool.close();
     });
 
+    it('hands a released client to one waiter only, so the next reserve finds every client out', async () => {
+      const { pool, asUser, hold } = await setup(1);
+      const first = await hold();
+      const waiting = hold({ block: true });
+      await tick();
+      expect(pool.stats().waiting).toBe(1);
+      await first.finish();
+      const second = await waiting;
+      expect(second.client.isClosed).toBe(false);
+      await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_POOL_EXHAUSTED' });
+      expect(pool.stats().reserved).toBe(1);
+      await second.finish();
+      const third = await hold();
+      await third.finish();
+      await pool.close();
+    });
+
     it('serves waiters in arrival order', async () => {
       const { pool, hold, asUser } = await setup(1);
       const first = await hold();
@@ -387,7 +404,7 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
     });
 
     it('rejects every waiter with ERR_POOL_CLOSED on close, and later reserves too', async () => {
-      const { pool, hold, waitFor, asUser } = await setup(1);
+      const { master, pool, hold, waitFor, asUser } = await setup(1);
       const first = await hold();
       const waiting = [waitFor(), waitFor({ timeoutMs: 10_000 })];
       await tick();
@@ -396,6 +413,8 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
       for (const w of waiting) await expect(w).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
       await first.finish();
       await closing;
+      // The client released after close() was closed, once.
+      expect(master.clones.map((clone) => clone.closeCount)).toEqual(master.clones.map(() => 1));
       await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
       await expect(asUser(() => pool.reserve({ block: true }))).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
     });
@@ -473,6 +492,7 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
       // Every user finished, so the whole capacity is free again.
       await tick();
       const last = await Promise.all([1, 2, 3, 4].map(() => asUser(() => pool.reserve())));
+      expect(new Set(last.map((lease) => lease.client)).size, message).toBe(4);
       for (const lease of last) lease.release();
       await pool.close();
       for (const clone of master.clones) expect(clone.closeCount, message).toBe(1);

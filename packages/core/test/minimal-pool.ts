@@ -10,17 +10,34 @@ import {
   parseReserveOptions,
   type ReserveOptions,
   useClient,
+  type WaiterOptions,
   WaitQueue,
 } from '../src/index.js';
+
+const NEWEST_FIRST: WaiterOptions = { first: true };
+
+/**
+ * One deliberate bug, each a line away from the correct pool, so that a test
+ * can prove the conformance kit fails a pool that has it.
+ */
+export type MinimalPoolDefect =
+  /** Serves the newest waiter first (LIFO) instead of in arrival order. */
+  | 'serves the newest waiter first'
+  /** Hands a released client to a waiter and also puts it back idle, so the next reserve gets it too. */
+  | 'lends a released client twice'
+  /** Closes a client released after close() and also puts it back idle, where close() closes it again. */
+  | 'closes a late client twice';
 
 /**
  * The smallest pool that meets the contract: clones lazily up to `capacity`,
  * lends idle clients first. It exists to prove the conformance kit against a
- * pool that lives outside the strategy packages.
+ * pool that lives outside the strategy packages, and, given a `defect`, to
+ * prove that the kit fails a pool that breaks the contract.
  */
 export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
   readonly #master: Clonable<C>;
   readonly #capacity: number;
+  readonly #defect: MinimalPoolDefect | undefined;
   readonly #idle: C[] = [];
   readonly #all = new Set<C>();
   readonly #waiters = new WaitQueue<Lease<C>>();
@@ -29,9 +46,10 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
   #closed = false;
   #drained: (() => void) | undefined;
 
-  constructor(master: Clonable<C>, capacity: number) {
+  constructor(master: Clonable<C>, capacity: number, defect?: MinimalPoolDefect) {
     this.#master = master;
     this.#capacity = capacity;
+    this.#defect = defect;
   }
 
   get isClosed(): boolean {
@@ -45,7 +63,7 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
     if (idle !== undefined) return this.#lend(idle);
     if (this.#all.size < this.#capacity) return this.#lend(await this.#grow());
     if (!parsed.block) throw new PoolExhaustedError(this.#capacity);
-    return this.#waiters.wait(parsed);
+    return this.#waiters.wait(parsed, this.#defect === 'serves the newest waiter first' ? NEWEST_FIRST : undefined);
   }
 
   use<T>(fn: (client: C) => T | PromiseLike<T>, options?: ReserveOptions): Promise<T> {
@@ -57,6 +75,7 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
     if (discarded || this.#closed) {
       this.#all.delete(client);
       void closeClient(client);
+      if (this.#closed && this.#defect === 'closes a late client twice') this.#idle.push(client);
       if (!this.#closed && this.#waiters.size > 0) {
         this.#grow().then(
           (fresh) => this.#handOver(fresh),
@@ -118,6 +137,8 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
     this.#reserved++;
     if (!this.#waiters.serve(new Lease(client, this))) {
       this.#reserved--;
+      this.#idle.push(client);
+    } else if (this.#defect === 'lends a released client twice') {
       this.#idle.push(client);
     }
   }
