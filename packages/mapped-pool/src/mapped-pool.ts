@@ -430,58 +430,55 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
     // to finish forgets a holder left without a client.
     context.reserving++;
     try {
-      return await this.#reserveIn(context, parseReserveOptions(options));
+      const parsed = parseReserveOptions(options);
+      for (;;) {
+        if (this.#closed) throw new PoolClosedError();
+        let mapping = live(context);
+        if (mapping === undefined) {
+          // Invariant: #slots < #maxClients only when nobody waits, since a freed
+          // slot goes straight to the oldest waiter; so taking one here is fair.
+          if (this.#slots < this.#maxClients) {
+            this.#slots++;
+          } else if (!parsed.block) {
+            throw new PoolExhaustedError(this.#maxClients);
+          } else {
+            const granted = await this.#waitForSlot(context, parsed);
+            if (this.#closed) throw new PoolClosedError();
+            // A sibling reserve of this context mapped a client while we waited: share it.
+            if (!granted) continue;
+            // Two siblings may both have been handed a slot before either ran: the second passes its slot on.
+            if (live(context) !== undefined) {
+              this.#freeSlot();
+              continue;
+            }
+          }
+          mapping = this.#map(context);
+        }
+        // Counting the hold before any await keeps a drop meanwhile from closing the clone under us.
+        mapping.holds++;
+        if (mapping.client !== undefined) {
+          this.#reserved++;
+          return new Lease(mapping.client, mapping);
+        }
+        // Clone in flight: wait for it with the other reserves of this context.
+        try {
+          await mapping.cloning;
+        } catch (error) {
+          mapping.holds--;
+          throw error;
+        }
+        if (this.#closed) {
+          mapping.holds--;
+          this.#closeIfUnused(mapping);
+          throw new PoolClosedError();
+        }
+        // Dropped while cloning (relinquish, scope end): still lend it; it closes after the last release.
+        this.#reserved++;
+        return new Lease(mapping.clone as C, mapping);
+      }
     } finally {
       context.reserving--;
       this.#forgetIfUnused(context);
-    }
-  }
-
-  async #reserveIn(context: Context<C>, parsed: ParsedReserveOptions): Promise<Lease<C>> {
-    for (;;) {
-      if (this.#closed) throw new PoolClosedError();
-      let mapping = live(context);
-      if (mapping === undefined) {
-        // Invariant: #slots < #maxClients only when nobody waits, since a freed
-        // slot goes straight to the oldest waiter; so taking one here is fair.
-        if (this.#slots < this.#maxClients) {
-          this.#slots++;
-        } else if (!parsed.block) {
-          throw new PoolExhaustedError(this.#maxClients);
-        } else {
-          const granted = await this.#waitForSlot(context, parsed);
-          if (this.#closed) throw new PoolClosedError();
-          // A sibling reserve of this context mapped a client while we waited: share it.
-          if (!granted) continue;
-          // Two siblings may both have been handed a slot before either ran: the second passes its slot on.
-          if (live(context) !== undefined) {
-            this.#freeSlot();
-            continue;
-          }
-        }
-        mapping = this.#map(context);
-      }
-      // Counting the hold before any await keeps a drop meanwhile from closing the clone under us.
-      mapping.holds++;
-      if (mapping.client !== undefined) {
-        this.#reserved++;
-        return new Lease(mapping.client, mapping);
-      }
-      // Clone in flight: wait for it with the other reserves of this context.
-      try {
-        await mapping.cloning;
-      } catch (error) {
-        mapping.holds--;
-        throw error;
-      }
-      if (this.#closed) {
-        mapping.holds--;
-        this.#closeIfUnused(mapping);
-        throw new PoolClosedError();
-      }
-      // Dropped while cloning (relinquish, scope end): still lend it; it closes after the last release.
-      this.#reserved++;
-      return new Lease(mapping.clone as C, mapping);
     }
   }
 
