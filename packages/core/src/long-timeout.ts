@@ -13,7 +13,7 @@ import { checkMilliseconds } from './options.js';
  * // → 2147483647 24.9
  * ```
  */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS: number = 2 ** 31 - 1;
 
 /**
  * A one-shot timer for a delay of any length: `setTimeout` without its
