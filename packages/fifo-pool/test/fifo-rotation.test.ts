@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ClientPool } from '../src/index.js';
-import { SyncClient, sleep, tick } from './helpers.js';
+import { SyncClient, sleep, tick, warningsDuring } from './helpers.js';
 
 describe('FIFO rotation', () => {
   it('rotates reserves over every client, as a queue', async () => {
@@ -131,12 +131,7 @@ describe('FIFO rotation', () => {
   });
 
   it('lets many waiters share one signal without a MaxListenersExceededWarning', async () => {
-    const warnings: string[] = [];
-    const onWarning = (warning: Error): void => {
-      warnings.push(warning.name);
-    };
-    process.on('warning', onWarning);
-    try {
+    const warnings = await warningsDuring(async () => {
       const pool = new ClientPool(new SyncClient(), 1);
       const held = await pool.reserve();
       const { signal } = new AbortController();
@@ -147,12 +142,9 @@ describe('FIFO rotation', () => {
       held.release();
       await Promise.all(waiting);
       expect(getEventListeners(signal, 'abort')).toHaveLength(0);
-      await tick();
-      expect(warnings).toEqual([]);
       await pool.close();
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
+    expect(warnings).toEqual([]);
   });
 
   it('keeps FIFO order through a burst far larger than the ring it starts with', async () => {
