@@ -30,6 +30,7 @@ export default withMermaid(
             { text: 'Scaling out to many servers', link: '/guide/scaling-out' },
             { text: 'Coming from pylibmc', link: '/guide/coming-from-pylibmc' },
             { text: 'Sharing a cache with Python', link: '/guide/sharing-with-python' },
+            { text: 'Keyv and cache-manager', link: '/guide/keyv-and-cache-manager' },
             { text: 'Benchmarks', link: '/guide/benchmarks' },
           ],
         },

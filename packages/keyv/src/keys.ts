@@ -5,6 +5,22 @@ import { InvalidKeyError } from '@clonepool/memcached';
  * The longest Keyv key (in bytes, namespace included) stored under its own
  * name. It leaves 50 of memcached's 250 bytes for the client's `keyPrefix`;
  * longer keys are hashed.
+ *
+ * @example
+ * ```ts
+ * import { KeyvMemcached, MAX_PLAIN_KEY_BYTES } from '@clonepool/keyv';
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * const store = new KeyvMemcached(client);
+ * const longest = `doc:${'k'.repeat(MAX_PLAIN_KEY_BYTES - 4)}`;
+ * await store.set(longest, 'stored under its own name');
+ * await store.set(`${longest}!`, 'stored under its hash');
+ * // Another client finds the first by its name; the second is under a name of 44 characters.
+ * console.log(typeof (await client.get(longest)), await client.get(`${longest}!`));
+ * await client.close();
+ * // → string undefined
+ * ```
  */
 export const MAX_PLAIN_KEY_BYTES = 200;
 

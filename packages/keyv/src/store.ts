@@ -241,9 +241,9 @@ export class KeyvMemcached extends EventEmitter<KeyvMemcachedEvents> {
    * import { KeyvMemcached } from '@clonepool/keyv';
    *
    * const store = new KeyvMemcached(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
-   * await store.set('doc:has', '1', 1);
+   * await store.set('doc:has', '1', 100); // Keyv's milliseconds
    * console.log(await store.has('doc:has'));
-   * await new Promise((resolve) => setTimeout(resolve, 5));
+   * await new Promise((resolve) => setTimeout(resolve, 150));
    * // Expired to the millisecond, though memcached keeps the item a while longer.
    * console.log(await store.has('doc:has'));
    * await store.disconnect();
