@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,25 @@ const folders = {
   '@clonepool/fifo-pool': 'fifo-pool',
   '@clonepool/mapped-pool': 'mapped-pool',
   '@clonepool/memcached': 'memcached-driver',
+  '@clonepool/keyv': 'keyv',
 } as const;
 type Name = keyof typeof folders;
+
+/** What each package needs from this workspace besides itself, as the registry would serve it. */
+const needs: Record<Name, readonly Name[]> = {
+  '@clonepool/core': [],
+  '@clonepool/fifo-pool': ['@clonepool/core'],
+  '@clonepool/mapped-pool': ['@clonepool/core'],
+  '@clonepool/memcached': ['@clonepool/core'],
+  '@clonepool/keyv': ['@clonepool/memcached', '@clonepool/core'],
+};
+/** Third-party packages a package takes as peers, packed from the workspace's own install (the tests run offline). */
+const keyvPeer = realpathSync(join(root, 'packages', 'keyv', 'node_modules', 'keyv'));
+const peers: Partial<Record<Name, readonly string[]>> = {
+  // keyv and its one dependency, from pnpm's store layout: …/keyv@x/node_modules/{keyv,@keyv/serialize}.
+  '@clonepool/keyv': [keyvPeer, join(keyvPeer, '..', '@keyv', 'serialize')],
+};
+const peerTarballs = new Map<string, string>();
 
 const work = mkdtempSync(join(tmpdir(), 'clonepool-install-'));
 const tarballs = new Map<Name, string>();
@@ -25,15 +42,20 @@ beforeAll(() => {
     if (file === undefined) throw new Error(`pnpm pack made no tarball for ${name}`);
     tarballs.set(name, join(dest, file));
   }
+  for (const folder of Object.values(peers).flat()) {
+    const dest = mkdtempSync(join(work, 'peer-'));
+    execFileSync('npm', ['pack', folder, '--pack-destination', dest, '--loglevel=error'], { stdio: 'pipe' });
+    peerTarballs.set(folder, join(dest, readdirSync(dest).find((f) => f.endsWith('.tgz')) ?? ''));
+  }
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A fresh npm project with `pick` installed from its tarball (core from its own, as the registry would serve it). */
+/** A fresh npm project with `pick` installed from its tarball (what it needs from theirs, as the registry would serve them). */
 function install(pick: Name): { dir: string; installed: string[] } {
   const dir = mkdtempSync(join(work, 'project-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  const wanted = pick === '@clonepool/core' ? [pick] : [pick, '@clonepool/core' as const];
+  const wanted = [pick, ...needs[pick]];
   execFileSync(
     'npm',
     [
@@ -43,6 +65,7 @@ function install(pick: Name): { dir: string; installed: string[] } {
       '--no-fund',
       '--loglevel=error',
       ...wanted.map((n) => tarballs.get(n) ?? ''),
+      ...(peers[pick] ?? []).map((folder) => peerTarballs.get(folder) ?? ''),
     ],
     { cwd: dir, stdio: 'pipe' },
   );
@@ -102,6 +125,29 @@ await client.close();
 console.log(error.code);`,
     );
     expect(out).toBe('ERR_INVALID_KEY');
+  });
+
+  it('@clonepool/keyv pulls in the driver, core and its Keyv peer, and refuses a bad key through Keyv', () => {
+    const { dir, installed } = install('@clonepool/keyv');
+    expect(installed).toEqual([
+      '@clonepool/core',
+      '@clonepool/keyv',
+      '@clonepool/memcached',
+      '@keyv/serialize',
+      'keyv',
+    ]);
+    const out = run(
+      dir,
+      `import { KeyvMemcached } from '@clonepool/keyv';
+import Keyv from 'keyv';
+const keyv = new Keyv({ store: new KeyvMemcached('127.0.0.1:1') });
+let code;
+keyv.on('error', (error) => { code = error.code; });
+const stored = await keyv.set('\\ud800', 1);
+await keyv.disconnect();
+console.log(stored, code);`,
+    );
+    expect(out).toBe('false ERR_INVALID_KEY');
   });
 
   it('@clonepool/core installs with no dependencies at all', () => {
