@@ -7,8 +7,8 @@
 // strings, in a closed loop of `concurrency` workers or one at a time. Every
 // get is checked against the value stored and every set must resolve true: a
 // miss, a wrong value or an error fails the case after it reports.
-import { caseArgs, report } from '../lib/harness.mjs';
-import { closedLoop, oneAtATime } from './memcached-shapes.mjs';
+import { caseArgs } from '../lib/harness.mjs';
+import { closedLoop, oneAtATime, reportCase } from './memcached-shapes.mjs';
 
 /** The value stored under key `i`: 100 bytes, different per key, so a mixed-up reply is caught. */
 function valueFor(i, size) {
@@ -42,14 +42,5 @@ export async function runKeyvCase(name, connect) {
         };
   const result = concurrency === 1 ? await oneAtATime(call, args) : await closedLoop(call, args);
   await keyv.disconnect();
-  report({ client: name, ...args, ...result });
-  if (result.bad > 0 || result.errors > 0) {
-    console.error(
-      `${name} ${shape}: ${result.bad} wrong or missing replies and ${result.errors} errors in ${result.totalOps} calls` +
-        (result.firstError ? `; first error: ${result.firstError}` : ''),
-    );
-    process.exitCode = 1;
-  }
-  // A store that keeps a socket or timer after disconnect() must not hold the case open.
-  setTimeout(() => process.exit(), 1_000).unref();
+  reportCase(name, args, result);
 }

@@ -195,15 +195,23 @@ export async function runCase(name, connect) {
     throw new Error(`unknown shape ${shape}`);
   }
   await client.close();
+  reportCase(name, args, result);
+}
+
+/**
+ * Reports a case's `result` to the suite, fails the case (non-zero exit) if
+ * any call missed, was wrong or failed, and ends the process soon after: a
+ * client that keeps a socket or timer after closing must not hold it open.
+ */
+export function reportCase(name, args, result) {
   report({ client: name, ...args, ...result });
   if (result.bad > 0 || result.errors > 0) {
     console.error(
-      `${name} ${shape}: ${result.bad} wrong or missing replies and ${result.errors} errors in ${result.totalOps} calls` +
+      `${name} ${args.shape}: ${result.bad} wrong or missing replies and ${result.errors} errors in ${result.totalOps} calls` +
         (result.firstError ? `; first error: ${result.firstError}` : ''),
     );
     process.exitCode = 1;
   }
-  // A client that keeps a socket or timer after close() must not hold the case open.
   setTimeout(() => process.exit(), 1_000).unref();
 }
 
