@@ -24,7 +24,8 @@ const RESTART_RANGE = 2 ** 47;
  * an operation started — its own, or another's through a reply, a request or
  * a message — finished before the read went out, and the read sees it. At 200
  * operations in flight most of a tick's operations share one read; one at a
- * time, each operation reads the counter itself (two commands, one round trip).
+ * time, a read asks for the counter in the same multi-get as the item (one
+ * command), and a write sends a `get` of it beside the `set` (one round trip).
  */
 export class Generation {
   readonly #client: Client;
@@ -50,9 +51,36 @@ export class Generation {
 
   /** The current generation, read from memcached (shared by the operations that start before the read is sent). */
   read(): Promise<string> {
+    return this.#shared ?? this.#share(this.#fetch());
+  }
+
+  /**
+   * Reads the item `wire` with the current generation: beside the turn's shared
+   * read of the counter, or, when there is none yet, in one multi-get with the
+   * counter (`get <counter> <key>`), which later operations of the turn share.
+   */
+  readOne(wire: string): Promise<[generation: string, stored: unknown]> {
     const shared = this.#shared;
-    if (shared !== undefined) return shared;
-    const read = this.#fetch();
+    if (shared !== undefined) return Promise.all([shared, this.#client.get(wire)]);
+    return this.readMany([wire]).then(([generation, hits]) => [generation, hits.get(wire)]);
+  }
+
+  /** As {@link Generation.readOne} for many items: one multi-get, with the counter unless the turn shares a read. */
+  readMany(wires: readonly string[]): Promise<[generation: string, hits: Map<string, unknown>]> {
+    const shared = this.#shared;
+    if (shared !== undefined) return Promise.all([shared, this.#client.getMulti(wires)]);
+    const hits = this.#client.getMulti([this.#key, ...wires]);
+    const read = this.#share(
+      hits.then((found) => {
+        const value = found.get(this.#key);
+        return value === undefined || value === null ? this.#fetch() : this.#remember(String(value));
+      }),
+    );
+    return Promise.all([read, hits]);
+  }
+
+  /** Makes `read` the read that operations starting from now share, until the client sends it. */
+  #share(read: Promise<string>): Promise<string> {
     this.#shared = read;
     setImmediate(() => {
       if (this.#shared === read) this.#shared = undefined;

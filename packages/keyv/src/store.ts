@@ -69,9 +69,9 @@ interface Write {
  * - **clear()** moves the namespace's generation counter on: every item
  *   written before it stops being read, at once and in every process, without
  *   a key scan or `flush_all`. The old items stay until memcached evicts them
- *   or their TTL ends. It costs every operation one small extra `get` of the
- *   counter, sent in the same round trip and shared by the operations of one
- *   event-loop turn.
+ *   or their TTL ends. It costs every operation a read of the counter, in the
+ *   same round trip (a read asks for it in its own multi-get, a write sends a
+ *   `get` beside its `set`), shared by the operations of one event-loop turn.
  * - **Values** are the strings Keyv serializes, stored as UTF-8 after a short
  *   header and returned exactly as they were.
  *
@@ -190,9 +190,9 @@ export class KeyvMemcached extends EventEmitter<KeyvMemcachedEvents> {
     try {
       const generation = this.#current();
       const wire = itemKey(key);
-      return Promise.all([generation.read(), this.client.get(wire)]).then(([current, stored]) =>
-        decodeItem(stored, current, isHashed(wire) ? key : undefined, Date.now()),
-      );
+      return generation
+        .readOne(wire)
+        .then(([current, stored]) => decodeItem(stored, current, isHashed(wire) ? key : undefined, Date.now()));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -224,7 +224,7 @@ export class KeyvMemcached extends EventEmitter<KeyvMemcachedEvents> {
       const generation = this.#current();
       const wires = mapKeys(keys);
       if (wires.length === 0) return Promise.resolve([]);
-      return Promise.all([generation.read(), this.client.getMulti(wires)]).then(([current, hits]) => {
+      return generation.readMany(wires).then(([current, hits]) => {
         const now = Date.now();
         return wires.map((wire, i) => decodeItem(hits.get(wire), current, isHashed(wire) ? keys[i] : undefined, now));
       });
@@ -359,8 +359,8 @@ export class KeyvMemcached extends EventEmitter<KeyvMemcachedEvents> {
       const generation = this.#current();
       const wire = itemKey(key);
       // One connection serves the key, in order: the get reads the item before the delete removes it.
-      return Promise.all([generation.read(), this.client.get(wire), this.client.delete(wire)]).then(
-        ([current, stored, deleted]) =>
+      return Promise.all([generation.readOne(wire), this.client.delete(wire)]).then(
+        ([[current, stored], deleted]) =>
           deleted && decodeItem(stored, current, isHashed(wire) ? key : undefined, Date.now()) !== undefined,
       );
     } catch (error) {
@@ -393,14 +393,12 @@ export class KeyvMemcached extends EventEmitter<KeyvMemcachedEvents> {
       const generation = this.#current();
       const wires = mapKeys(keys);
       if (wires.length === 0) return Promise.resolve(true);
-      return Promise.all([generation.read(), this.client.getMulti(wires), this.client.deleteMulti(wires)]).then(
-        ([current, hits]) => {
-          const now = Date.now();
-          return wires.every(
-            (wire, i) => decodeItem(hits.get(wire), current, isHashed(wire) ? keys[i] : undefined, now) !== undefined,
-          );
-        },
-      );
+      return Promise.all([generation.readMany(wires), this.client.deleteMulti(wires)]).then(([[current, hits]]) => {
+        const now = Date.now();
+        return wires.every(
+          (wire, i) => decodeItem(hits.get(wire), current, isHashed(wire) ? keys[i] : undefined, now) !== undefined,
+        );
+      });
     } catch (error) {
       return Promise.reject(error);
     }

@@ -75,17 +75,10 @@ describe('multi-key operations', () => {
       { key: 'keyv:d', value: '3' },
     ];
     expect(await commandsOf(() => store.setMany(entries))).toEqual(['get', 'setMulti', 'setMulti']);
-    expect(await commandsOf(() => store.getMany(['keyv:a', 'keyv:b c', 'keyv:d', 'keyv:x']))).toEqual([
-      'get',
-      'getMulti',
-    ]);
+    expect(await commandsOf(() => store.getMany(['keyv:a', 'keyv:b c', 'keyv:d', 'keyv:x']))).toEqual(['getMulti']);
     expect(await store.getMany(['keyv:a', 'keyv:b c', 'keyv:d', 'keyv:x'])).toEqual(['1', '2', '3', undefined]);
     expect(await store.hasMany(['keyv:a', 'keyv:x'])).toEqual([true, false]);
-    expect(await commandsOf(() => store.deleteMany(['keyv:a', 'keyv:b c']))).toEqual([
-      'get',
-      'getMulti',
-      'deleteMulti',
-    ]);
+    expect(await commandsOf(() => store.deleteMany(['keyv:a', 'keyv:b c']))).toEqual(['getMulti', 'deleteMulti']);
     expect(await store.getMany(['keyv:a', 'keyv:b c', 'keyv:d'])).toEqual([undefined, undefined, '3']);
   });
 
