@@ -4,11 +4,11 @@ import type { StoreCommand } from './commands.js';
 import { Connection, type ConnectionEvents, Kind, Op } from './connection.js';
 import { channels, traced } from './diagnostics.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
-import { ClientClosedError, InvalidArgumentError, ServersFailedError } from './errors.js';
+import { AppendUnsupportedError, ClientClosedError, InvalidArgumentError, ServersFailedError } from './errors.js';
 import { type Key, keyBytes } from './keys.js';
 import { type ClientOptions, type ParsedOptions, parseOptions } from './options.js';
 import { parseServers, type ServerAddress } from './servers.js';
-import { type Encoded, encodeValue, type Value } from './values.js';
+import { type Encoded, encodeRaw, encodeValue, type Value } from './values.js';
 
 /**
  * Servers as pylibmc spells them: one spec, a comma-separated list, or an array.
@@ -753,8 +753,20 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   /**
-   * Appends bytes to an existing item's data (its flags stay); `false` if it is
-   * missing. Append strings to strings and bytes to bytes.
+   * Appends `data` to an existing item's data; `false` if the item is missing.
+   *
+   * memcached adds the bytes to what is stored and keeps the item's flags, so
+   * append strings to items stored as strings and bytes to items stored as
+   * bytes. `data` is a string (sent as its UTF-8 bytes) or a `Uint8Array`, sent
+   * as it is: never compressed nor flagged. Other types reject with
+   * `ERR_INVALID_VALUE`, a chunk over `maxValueBytes` with `ERR_VALUE_TOO_LARGE`.
+   *
+   * On a client with `compressionThreshold` above 0 it rejects with
+   * `ERR_APPEND_UNSUPPORTED` before sending: an item that client stored may be
+   * compressed, and bytes added to zlib data corrupt it (the client cannot know
+   * without a read). Append with a client that does not compress. An item that
+   * was compressed (by any client) and then appended to rejects on read with
+   * `ERR_INVALID_VALUE` rather than returning part of it.
    *
    * @example
    * ```ts
@@ -769,12 +781,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → >ab
    * ```
    */
-  append(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
-    return this.#traceStore('append', key, value, options, undefined);
+  append(key: Key, data: string | Uint8Array, options?: WriteOptions): Promise<boolean> {
+    return this.#traceStore('append', key, data, options, undefined);
   }
 
   /**
-   * Prepends bytes to an existing item's data; `false` if it is missing. See {@link Client.append}.
+   * Prepends `data` to an existing item's data; `false` if the item is missing.
+   * It takes what {@link Client.append} takes, and is refused where it is:
+   * a string or bytes, sent as they are, on a client without `compressionThreshold`.
    *
    * @example
    * ```ts
@@ -787,8 +801,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → false
    * ```
    */
-  prepend(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
-    return this.#traceStore('prepend', key, value, options, undefined);
+  prepend(key: Key, data: string | Uint8Array, options?: WriteOptions): Promise<boolean> {
+    return this.#traceStore('prepend', key, data, options, undefined);
   }
 
   /**
@@ -836,11 +850,18 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       const bytes = this.#key(key);
       const { ttl, noreply } = writeOptions(options);
       if (command === 'cas') cas = checkU64(cas, 'cas', false);
-      const encoded = encodeValue(value, this.#config.options);
+      const settings = this.#config.options;
+      let encoded: Encoded;
+      if (command === 'append' || command === 'prepend') {
+        if (settings.compressionThreshold > 0) throw new AppendUnsupportedError(command, settings.compressionThreshold);
+        encoded = encodeRaw(value, settings.maxValueBytes);
+      } else {
+        encoded = encodeValue(value, settings);
+      }
       const connection = this.#connectionFor(bytes);
       const error = connection.ready();
       if (error !== undefined) throw error;
-      connection.writer.store(command, this.#config.options.keyPrefix, bytes, encoded, ttl, cas, noreply);
+      connection.writer.store(command, settings.keyPrefix, bytes, encoded, ttl, cas, noreply);
       if (noreply) {
         connection.sendNoReply();
         return Promise.resolve(true);

@@ -297,6 +297,49 @@ export class InvalidValueError extends ClonepoolError {
 }
 
 /**
+ * `append` or `prepend` was called on a client whose `compressionThreshold` is
+ * above 0. memcached glues the sent bytes onto the stored data and keeps the
+ * item's flags, so bytes appended to an item this client compressed would
+ * corrupt it, and the client cannot know how an item is stored without reading
+ * it. Nothing was sent. Append with a client whose `compressionThreshold` is 0
+ * (only to keys that no client compresses), or read the value, change it, and
+ * write it back with `cas`. Code `ERR_APPEND_UNSUPPORTED`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const server = process.env.MEMCACHED_SERVER ?? 'localhost:11211';
+ * const compressing = new Client(server, { compressionThreshold: 1024 });
+ * await compressing.append('doc:log', 'line\n').catch((error) => console.log(error.code));
+ * // A client that never compresses appends; keep it for keys you append to.
+ * const log = new Client(server);
+ * await log.set('doc:log', 'first\n');
+ * console.log(await log.append('doc:log', 'second\n'));
+ * await Promise.all([compressing.close(), log.close()]);
+ * // → ERR_APPEND_UNSUPPORTED
+ * // → true
+ * ```
+ */
+export class AppendUnsupportedError extends ClonepoolError {
+  /** `ERR_APPEND_UNSUPPORTED` */
+  static readonly code = 'ERR_APPEND_UNSUPPORTED';
+  /** The command that was refused: `append` or `prepend`. */
+  readonly command: 'append' | 'prepend';
+  /**
+   * @param command - `append` or `prepend`.
+   * @param compressionThreshold - The client's threshold, above 0.
+   */
+  constructor(command: 'append' | 'prepend', compressionThreshold: number) {
+    super(
+      AppendUnsupportedError.code,
+      `${command} is refused on a client with compressionThreshold (${compressionThreshold}): memcached adds the bytes to the stored data as they are and keeps the item's flags, so on an item this client compressed they would corrupt it, and the client cannot tell without reading the item. Use a client with compressionThreshold 0 for keys you ${command} to, or read the value and write it back with cas.`,
+    );
+    this.command = command;
+  }
+}
+
+/**
  * An argument of a command is out of range: a TTL that is negative or not an
  * integer, an `incr`/`decr` delta or CAS token outside 0 to 2^64−1, a flush delay,
  * a `stats` argument with unsafe characters. Nothing was sent.

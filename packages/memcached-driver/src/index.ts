@@ -16,6 +16,7 @@ export { type CommandContext, channelNames, channels, type EjectMessage, type Re
 // Key distribution (modula, ketama, the libmemcached hashes) is public as its folder exports it.
 export * from './distribution/index.js';
 export {
+  AppendUnsupportedError,
   AuthenticationError,
   ClientClosedError,
   ConnectionError,

@@ -67,6 +67,8 @@ export interface ClientOptions {
    * Values of at least this many bytes are zlib-compressed when that makes them
    * smaller (pylibmc's `min_compress_len`); `0` turns compression off. Compressed
    * values carry pylibmc's zlib flag and are inflated on read whatever this says.
+   * A client with a threshold refuses `append`/`prepend` (`ERR_APPEND_UNSUPPORTED`):
+   * bytes added to an item it compressed would corrupt it.
    * @default 0
    */
   readonly compressionThreshold?: number;

@@ -170,6 +170,34 @@ export function encodeValue(value: unknown, settings: EncodeSettings): Encoded {
   return finish(flags, Buffer.from(text, 'utf8'), settings);
 }
 
+/**
+ * Checks the data of an `append`/`prepend`: a string (sent as its UTF-8 bytes) or
+ * bytes, sent as they are. memcached adds them to the stored data and keeps the
+ * item's flags, so they are never compressed nor flagged (the flags sent are 0,
+ * which memcached ignores). Throws {@link InvalidValueError} for other types, or
+ * {@link ValueTooLargeError}.
+ */
+export function encodeRaw(value: unknown, maxValueBytes: number): Encoded {
+  if (typeof value === 'string') {
+    const length = Buffer.byteLength(value, 'utf8');
+    if (length > maxValueBytes) throw new ValueTooLargeError(length, maxValueBytes);
+    return { flags: Flags.NONE, bytes: value, length, latin1: length === value.length };
+  }
+  if (value instanceof Uint8Array) {
+    if (value.length > maxValueBytes) throw new ValueTooLargeError(value.length, maxValueBytes);
+    return { flags: Flags.NONE, bytes: value, length: value.length, latin1: false };
+  }
+  throw new InvalidValueError(
+    `append and prepend take a string or bytes, not ${describe(value)}: memcached adds the bytes to the stored data and keeps the item's flags, so only an item stored as a string or bytes can take them. Use set to store a new value of another type.`,
+  );
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 function finish(flags: number, bytes: Uint8Array, settings: EncodeSettings): Encoded {
   const threshold = settings.compressionThreshold;
   if (threshold > 0 && bytes.length >= threshold) {
@@ -183,20 +211,39 @@ function finish(flags: number, bytes: Uint8Array, settings: EncodeSettings): Enc
   return { flags, bytes, length: bytes.length, latin1: false };
 }
 
+/** What `inflateSync` returns with `info: true` (@types/node types it as a Buffer). */
+interface Inflated {
+  readonly buffer: Buffer;
+  /** How many input bytes the engine took: the zlib stream's length. */
+  readonly engine: { readonly bytesWritten: number };
+}
+
+const INFLATE_INFO = Object.freeze({ info: true });
+
 /**
  * Turns a stored item back into a value. `src` may be a shared socket chunk:
  * strings decode straight from it and bytes are copied out, so nothing returned
- * keeps the chunk alive. Throws {@link InvalidValueError} on bad zlib data or JSON.
+ * keeps the chunk alive. Throws {@link InvalidValueError} on bad zlib data (also
+ * bytes after the zlib stream) or JSON.
  */
 export function decodeValue(flags: number, src: Buffer, start: number, end: number, owned: boolean): unknown {
   if ((flags & Flags.ZLIB) !== 0) {
-    let inflated: Buffer;
+    let inflated: Inflated;
     try {
-      inflated = inflateSync(src.subarray(start, end));
+      inflated = inflateSync(src.subarray(start, end), INFLATE_INFO) as unknown as Inflated;
     } catch (error) {
       throw new InvalidValueError('A value flagged as zlib-compressed could not be inflated.', { cause: error });
     }
-    return decodeValue(flags & ~Flags.ZLIB, inflated, 0, inflated.length, true);
+    // inflate stops at the end of the zlib stream: bytes after it were appended to a compressed item
+    // (by another client, or one without compressionThreshold), and the value is not what was stored.
+    const rest = end - start - inflated.engine.bytesWritten;
+    if (rest > 0) {
+      throw new InvalidValueError(
+        `A value flagged as zlib-compressed has ${rest} bytes after its compressed data, most likely appended or prepended to a compressed item; it cannot be decoded. Overwrite the item with set.`,
+      );
+    }
+    const { buffer } = inflated;
+    return decodeValue(flags & ~Flags.ZLIB, buffer, 0, buffer.length, true);
   }
   if ((flags & Flags.TEXT) !== 0) return src.toString('utf8', start, end);
   if ((flags & Flags.LONG) !== 0) return integer(src, start, end, (flags & Flags.BIGINT) !== 0);
