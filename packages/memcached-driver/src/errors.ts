@@ -270,9 +270,11 @@ export class ValueTooLargeError extends ClonepoolError {
 
 /**
  * A value cannot be stored: `undefined`, a function, a symbol, a non-finite
- * number, an object that is not plain (a `Map`, a class instance) or one JSON
- * cannot serialize (circular, holding a `bigint`); or a stored value could not be
- * decoded (bad zlib data, bad JSON). Code `ERR_INVALID_VALUE`.
+ * number, a string holding a lone surrogate (UTF-8 cannot carry it), an object
+ * that is not plain (a `Map`, a class instance) or one JSON cannot serialize
+ * (circular, holding a `bigint`), or for `append`/`prepend` anything but a
+ * string or bytes; or a stored value could not be decoded (bad zlib data, bad
+ * JSON). Code `ERR_INVALID_VALUE`.
  *
  * @example
  * ```ts

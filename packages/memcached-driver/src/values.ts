@@ -108,6 +108,7 @@ export function encodeValue(value: unknown, settings: EncodeSettings): Encoded {
   let text: string;
   switch (typeof value) {
     case 'string':
+      wellFormed(value);
       flags = Flags.TEXT;
       text = value;
       break;
@@ -179,6 +180,7 @@ export function encodeValue(value: unknown, settings: EncodeSettings): Encoded {
  */
 export function encodeRaw(value: unknown, maxValueBytes: number): Encoded {
   if (typeof value === 'string') {
+    wellFormed(value);
     const length = Buffer.byteLength(value, 'utf8');
     if (length > maxValueBytes) throw new ValueTooLargeError(length, maxValueBytes);
     return { flags: Flags.NONE, bytes: value, length, latin1: length === value.length };
@@ -190,6 +192,21 @@ export function encodeRaw(value: unknown, maxValueBytes: number): Encoded {
   throw new InvalidValueError(
     `append and prepend take a string or bytes, not ${describe(value)}: memcached adds the bytes to the stored data and keeps the item's flags, so only an item stored as a string or bytes can take them. Use set to store a new value of another type.`,
   );
+}
+
+/**
+ * Refuses a string UTF-8 cannot carry: a lone surrogate would be written as
+ * U+FFFD and read back as another string. (Keys are refused for the same
+ * reason; JSON values need no check, as JSON.stringify escapes lone surrogates.)
+ * `isWellFormed` answers at once for one-byte strings; TypeScript's ES2023 lib
+ * does not declare it yet.
+ */
+function wellFormed(text: string): void {
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) {
+    throw new InvalidValueError(
+      'The string holds a lone surrogate (half of a UTF-16 pair), which UTF-8 cannot carry: it would be stored as U+FFFD and read back changed. Fix the string (String#toWellFormed replaces them), or store it as bytes.',
+    );
+  }
 }
 
 function describe(value: unknown): string {

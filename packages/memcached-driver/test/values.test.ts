@@ -86,6 +86,44 @@ describe('values', () => {
     expect(await small.get('fits')).toBe('a'.repeat(5000));
   });
 
+  it('a string with a lone surrogate is refused with ERR_INVALID_VALUE before sending, on every write path', async () => {
+    const lone = ['a\ud800b', '\udc00', 'end\ud83d'];
+    await client.set('surrogate', 'kept');
+    const item = await client.gets('surrogate');
+    for (const value of lone) {
+      for (const write of [
+        () => client.set('surrogate', value),
+        () => client.add('surrogate-new', value),
+        () => client.replace('surrogate', value),
+        () => client.cas('surrogate', value, item!.cas),
+        () => client.append('surrogate', value),
+        () => client.prepend('surrogate', value),
+        () => client.setMulti({ 'surrogate-ok': 'fine', surrogate: value }),
+        () => client.set('surrogate', value, { noreply: true }),
+      ]) {
+        await expect(write()).rejects.toMatchObject({
+          code: 'ERR_INVALID_VALUE',
+          message: expect.stringMatching(/surrogate/),
+        });
+      }
+    }
+    // Nothing was sent: not even setMulti's well-formed entry.
+    expect(await client.getMulti(['surrogate', 'surrogate-new', 'surrogate-ok'])).toEqual(
+      new Map([['surrogate', 'kept']]),
+    );
+    // Well-formed pairs are fine.
+    expect(await client.set('surrogate', 'a\ud83d\ude00b')).toBe(true);
+    expect(await client.get('surrogate')).toBe('a\ud83d\ude00b');
+  });
+
+  it('JSON values holding lone surrogates round-trip exactly (JSON.stringify escapes them)', async () => {
+    const value = { text: 'a\ud800b', list: ['\udc00', 'x\ud83d'] };
+    await client.set('json-surrogate', value);
+    expect(await client.get('json-surrogate')).toEqual(value);
+    await client.setMulti({ 'json-surrogate-2': ['\ud800'] });
+    expect(await client.get('json-surrogate-2')).toEqual(['\ud800']);
+  });
+
   it('a value that fails to inflate rejects that get only', async () => {
     const server = await ownServer();
     const c = track(new Client(server.address));
