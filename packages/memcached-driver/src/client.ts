@@ -41,8 +41,12 @@ export type ServerList = string | readonly string[];
  */
 export interface WriteOptions {
   /**
-   * Seconds until the item expires; `0` means never. memcached reads a value
-   * above 30 days (2592000) as a Unix timestamp, not a duration.
+   * Seconds until the item expires; `0` means never. Up to 30 days
+   * (2592000 s) it is sent as it is; above that, as the Unix time now + `ttl`,
+   * since memcached reads so large a number as a time (so such a TTL depends
+   * on the server's clock agreeing with this host's). A TTL that would end
+   * after 2^31−1 (January 2038, memcached's limit) rejects with
+   * `ERR_INVALID_ARG_VALUE` before anything is sent.
    * @default 0
    */
   readonly ttl?: number;
@@ -81,8 +85,10 @@ export interface CasItem<V = Value> {
   readonly cas: bigint;
 }
 
-/** The largest TTL memcached takes (its exptime is a signed 32-bit number). */
-const MAX_TTL = 2 ** 31 - 1;
+/** memcached reads an exptime above this many seconds (30 days) as a Unix time, not a duration. */
+const MAX_RELATIVE_TTL = 30 * 24 * 60 * 60;
+/** The latest Unix time memcached takes as an exptime (a signed 32-bit number): January 2038. */
+const MAX_EXPTIME = 2 ** 31 - 1;
 const MAX_U64 = 2n ** 64n - 1n;
 /**
  * How many keys one multi-get line carries at most. memcached reads any number
@@ -551,6 +557,13 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * Gets the value of `key` and sets its TTL to `ttl` seconds in one round trip
    * (memcached 1.5.3+), or `undefined` on a miss.
    *
+   * @param ttl - Seconds until the item expires; `0` means never. Up to 30 days
+   *   (2592000 s) it is sent as it is; above that, as the Unix time now + `ttl`,
+   *   since memcached reads so large a number as a time (so such a TTL depends
+   *   on the server's clock agreeing with this host's). A TTL that would end
+   *   after 2^31−1 (January 2038, memcached's limit) rejects with
+   *   `ERR_INVALID_ARG_VALUE` before anything is sent.
+   *
    * @example
    * ```ts
    * import { Client } from '@clonepool/memcached';
@@ -569,6 +582,13 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
 
   /**
    * As {@link Client.gat}, with the CAS token.
+   *
+   * @param ttl - Seconds until the item expires; `0` means never. Up to 30 days
+   *   (2592000 s) it is sent as it is; above that, as the Unix time now + `ttl`,
+   *   since memcached reads so large a number as a time (so such a TTL depends
+   *   on the server's clock agreeing with this host's). A TTL that would end
+   *   after 2^31−1 (January 2038, memcached's limit) rejects with
+   *   `ERR_INVALID_ARG_VALUE` before anything is sent.
    *
    * @example
    * ```ts
@@ -589,7 +609,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   #retrieve<R>(key: Key, kind: number, ttl: number | undefined): Promise<R> {
     try {
       const bytes = this.#key(key);
-      if (ttl !== undefined) checkTtl(ttl, 'ttl');
+      if (ttl !== undefined) ttl = exptime(ttl, 'ttl');
       const connection = this.#connectionFor(bytes);
       const error = connection.ready();
       if (error !== undefined) throw error;
@@ -700,6 +720,9 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * your memory rather than copied (a large value is encoded once): do not change
    * it until the promise settles.
    *
+   * @param options - `ttl` and `noreply`, as {@link WriteOptions} describes them: a TTL
+   *   over 30 days is sent as the Unix time it ends at.
+   *
    * @example
    * ```ts
    * import { Client } from '@clonepool/memcached';
@@ -719,6 +742,9 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   /**
    * Stores `value` only if `key` is not there; resolves `false` if it is.
    *
+   * @param options - `ttl` and `noreply`, as {@link WriteOptions} describes them: a TTL
+   *   over 30 days is sent as the Unix time it ends at.
+   *
    * @example
    * ```ts
    * import { Client } from '@clonepool/memcached';
@@ -736,6 +762,9 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
 
   /**
    * Stores `value` only if `key` is there; resolves `false` if it is not.
+   *
+   * @param options - `ttl` and `noreply`, as {@link WriteOptions} describes them: a TTL
+   *   over 30 days is sent as the Unix time it ends at.
    *
    * @example
    * ```ts
@@ -768,6 +797,9 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * was compressed (by any client) and then appended to rejects on read with
    * `ERR_INVALID_VALUE` rather than returning part of it.
    *
+   * @param options - `ttl` and `noreply`, as {@link WriteOptions} describes them: a TTL
+   *   over 30 days is sent as the Unix time it ends at.
+   *
    * @example
    * ```ts
    * import { Client } from '@clonepool/memcached';
@@ -790,6 +822,9 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * It takes what {@link Client.append} takes, and is refused where it is:
    * a string or bytes, sent as they are, on a client without `compressionThreshold`.
    *
+   * @param options - `ttl` and `noreply`, as {@link WriteOptions} describes them: a TTL
+   *   over 30 days is sent as the Unix time it ends at.
+   *
    * @example
    * ```ts
    * import { Client } from '@clonepool/memcached';
@@ -808,6 +843,9 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   /**
    * Stores `value` only if the item still has the CAS token `cas` (from
    * {@link Client.gets}); resolves `false` if it changed or is gone.
+   *
+   * @param options - `ttl` and `noreply`, as {@link WriteOptions} describes them: a TTL
+   *   over 30 days is sent as the Unix time it ends at.
    *
    * @example
    * ```ts
@@ -878,6 +916,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * and value is checked before anything is sent.
    *
    * @param entries - A `Map`, an iterable of `[key, value]` pairs, or a plain object.
+   * @param options - `ttl` and `noreply`, as {@link WriteOptions} describes them: a TTL
+   *   over 30 days is sent as the Unix time it ends at.
    *
    * @example
    * ```ts
@@ -1079,6 +1119,13 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   /**
    * Sets the TTL of `key` to `ttl` seconds without fetching it; `false` if it is missing.
    *
+   * @param ttl - Seconds until the item expires; `0` means never. Up to 30 days
+   *   (2592000 s) it is sent as it is; above that, as the Unix time now + `ttl`,
+   *   since memcached reads so large a number as a time (so such a TTL depends
+   *   on the server's clock agreeing with this host's). A TTL that would end
+   *   after 2^31−1 (January 2038, memcached's limit) rejects with
+   *   `ERR_INVALID_ARG_VALUE` before anything is sent.
+   *
    * @example
    * ```ts
    * import { Client } from '@clonepool/memcached';
@@ -1093,8 +1140,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   touch(key: Key, ttl: number): Promise<boolean> {
     const run = (): Promise<boolean> => {
       try {
-        checkTtl(ttl, 'ttl');
-        return this.#keyed(key, Kind.TOUCH, 'touch', ` ${ttl}`);
+        return this.#keyed(key, Kind.TOUCH, 'touch', ` ${exptime(ttl, 'ttl')}`);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -1121,6 +1167,13 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   /**
    * Invalidates every item on every server, now or after `delaySeconds`.
    *
+   * @param delaySeconds - Seconds until the flush; none or `0` flushes now. memcached
+   *   reads it as it reads a TTL, and it is converted the same way: up to 30 days
+   *   (2592000 s) it is sent as it is; above that, as the Unix time now + `delaySeconds`
+   *   (so it depends on the server's clock agreeing with this host's). A delay that
+   *   would end after 2^31−1 (January 2038, memcached's limit) rejects with
+   *   `ERR_INVALID_ARG_VALUE` before anything is sent.
+   *
    * @example
    * ```ts
    * import { Client } from '@clonepool/memcached';
@@ -1135,8 +1188,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    */
   flushAll(delaySeconds?: number): Promise<void> {
     const run = async (): Promise<void> => {
-      if (delaySeconds !== undefined) checkTtl(delaySeconds, 'delaySeconds');
-      await this.#everyServer(Kind.OK, delaySeconds === undefined ? 'flush_all' : `flush_all ${delaySeconds}`);
+      const delay = delaySeconds === undefined ? undefined : exptime(delaySeconds, 'delaySeconds');
+      await this.#everyServer(Kind.OK, delay === undefined ? 'flush_all' : `flush_all ${delay}`);
     };
     if (channels.command.hasSubscribers) return traced('flushAll', undefined, run);
     return run();
@@ -1279,15 +1332,31 @@ function writeOptions(options: WriteOptions | undefined): { ttl: number; noreply
   if (options === undefined || options === NO_OPTIONS) return { ttl: 0, noreply: false };
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
   const { ttl = 0, noreply = false } = options;
-  checkTtl(ttl, 'ttl');
+  const expires = exptime(ttl, 'ttl');
   if (typeof noreply !== 'boolean') throw new InvalidArgumentError('noreply', 'a boolean', noreply);
-  return { ttl, noreply };
+  return { ttl: expires, noreply };
 }
 
-function checkTtl(ttl: unknown, name: string): asserts ttl is number {
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL) {
-    throw new InvalidArgumentError(name, `an integer number of seconds from 0 to ${MAX_TTL}`, ttl);
+/**
+ * The one conversion of a TTL (or flush delay) in seconds into the exptime memcached
+ * takes, for every command: memcached reads a number above 30 days as a Unix time, so a
+ * longer duration is sent as now + `ttl`; one that would end after memcached's 32-bit
+ * limit is refused.
+ */
+function exptime(ttl: unknown, name: string): number {
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0) {
+    throw new InvalidArgumentError(name, 'an integer number of seconds, 0 or more', ttl);
   }
+  if (ttl <= MAX_RELATIVE_TTL) return ttl;
+  const now = Math.floor(Date.now() / 1000);
+  if (ttl > MAX_EXPTIME - now) {
+    throw new InvalidArgumentError(
+      name,
+      `at most ${MAX_EXPTIME - now} seconds: above 30 days it is sent as the Unix time now + ${name}, which memcached takes only up to 2^31-1 (${MAX_EXPTIME}, January 2038)`,
+      ttl,
+    );
+  }
+  return now + ttl;
 }
 
 function checkU64(value: unknown, name: string, allowNumber: boolean): bigint {

@@ -121,9 +121,14 @@ describe('bad input is refused with a typed error and nothing is sent', () => {
     ['NaN', Number.NaN],
     ['a string', '10'],
     ['past 2^31-1', 2 ** 31],
+    // A TTL over 30 days is sent as now + ttl, which must not pass memcached's 32-bit exptime (2038).
+    ['ending after 2^31-1 as a Unix time', 2 ** 31 - Math.floor(Date.now() / 1000)],
   ])('a TTL that is %s: ERR_INVALID_ARG_VALUE', async (_, ttl) => {
     const t = ttl as number;
     await expectNothingSent(() => client.set('kept', 1, { ttl: t }), 'ERR_INVALID_ARG_VALUE');
+    await expectNothingSent(() => client.setMulti({ kept: 1 }, { ttl: t }), 'ERR_INVALID_ARG_VALUE');
+    await expectNothingSent(() => client.append('kept', '!', { ttl: t }), 'ERR_INVALID_ARG_VALUE');
+    await expectNothingSent(() => client.gats('kept', t), 'ERR_INVALID_ARG_VALUE');
     await expectNothingSent(() => client.touch('kept', t), 'ERR_INVALID_ARG_VALUE');
     await expectNothingSent(() => client.gat('kept', t), 'ERR_INVALID_ARG_VALUE');
     await expectNothingSent(() => client.flushAll(t), 'ERR_INVALID_ARG_VALUE');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '../src/index.ts';
-import { ownServer, sharedClient, track } from './support.ts';
+import { fakeServer, ownServer, rawTtl, sharedClient, track } from './support.ts';
 
 describe('storage commands', () => {
   const client = sharedClient();
@@ -113,6 +113,74 @@ describe('delete, incr, decr, touch, gat', () => {
     expect(await client.get('gat')).toBe('v');
     expect(await client.gat('gat-missing', 1)).toBeUndefined();
     expect(await client.gats('gat-missing', 1)).toBeUndefined();
+  });
+});
+
+describe('TTLs over 30 days', () => {
+  // memcached reads an exptime above 30 days as a Unix time: sent as it is, 31 days is January 1970.
+  const days31 = 31 * 24 * 60 * 60;
+  /** The item is there, and memcached says it has about 31 days left. */
+  async function expect31DaysLeft(address: string, client: Client, key: string): Promise<void> {
+    expect(await client.get(key)).toBe('long');
+    const left = await rawTtl(address, key);
+    expect(left).toBeGreaterThan(days31 - 10);
+    expect(left).toBeLessThanOrEqual(days31);
+  }
+
+  it('are durations for set, add, replace, cas, setMulti and noreply writes: the item stays', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address));
+    const ttl = { ttl: days31 };
+    expect(await client.set('set', 'long', ttl)).toBe(true);
+    expect(await client.add('add', 'long', ttl)).toBe(true);
+    await client.set('replace', 'short');
+    expect(await client.replace('replace', 'long', ttl)).toBe(true);
+    await client.set('cas', 'short');
+    expect(await client.cas('cas', 'long', (await client.gets('cas'))!.cas, ttl)).toBe(true);
+    expect(await client.setMulti({ multi: 'long' }, ttl)).toEqual([]);
+    expect(await client.set('noreply', 'long', { ...ttl, noreply: true })).toBe(true);
+    for (const key of ['set', 'add', 'replace', 'cas', 'multi', 'noreply']) {
+      await expect31DaysLeft(server.address, client, key);
+    }
+  });
+
+  it('are durations for touch, gat and gats: the item stays', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address));
+    await client.setMulti({ touch: 'long', gat: 'long', gats: 'long' }, { ttl: 60 });
+    expect(await client.touch('touch', days31)).toBe(true);
+    expect(await client.gat('gat', days31)).toBe('long');
+    expect((await client.gats('gats', days31))?.value).toBe('long');
+    for (const key of ['touch', 'gat', 'gats']) await expect31DaysLeft(server.address, client, key);
+  });
+
+  it('is a delay for flushAll, sent as a Unix time as memcached reads it', async () => {
+    // memcached ignores a flush_all "time" in 1970 instead of flushing in 31 days, and reports
+    // neither: only the line on the wire shows it. A stand-in records it.
+    const lines: string[] = [];
+    const { address } = await fakeServer((line, socket) => {
+      lines.push(line.trim());
+      socket.write('OK\r\n');
+    });
+    const client = track(new Client(address));
+    const now = Math.floor(Date.now() / 1000);
+    await client.flushAll(days31);
+    await client.flushAll(60);
+    expect(lines).toHaveLength(2);
+    const at = Number(lines[0]!.split(' ')[1]);
+    expect(at - now).toBeGreaterThanOrEqual(days31);
+    expect(at - now).toBeLessThanOrEqual(days31 + 5);
+    expect(lines[1]).toBe('flush_all 60');
+  });
+
+  it('up to 30 days are sent as they are', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address));
+    const days30 = 30 * 24 * 60 * 60;
+    await client.set('thirty', 'long', { ttl: days30 });
+    const left = await rawTtl(server.address, 'thirty');
+    expect(left).toBeGreaterThan(days30 - 10);
+    expect(left).toBeLessThanOrEqual(days30);
   });
 });
 
