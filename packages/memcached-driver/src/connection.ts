@@ -655,7 +655,7 @@ export class Connection implements ReplySink {
     const op = this.#waiting.peek()!;
     let value: unknown;
     try {
-      value = decodeValue(op.flags, src, start, end, owned);
+      value = decodeValue(op.flags, src, start, end, owned, this.#options.maxValueBytes);
     } catch (error) {
       op.error ??= error as Error;
       return;

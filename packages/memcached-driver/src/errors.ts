@@ -242,14 +242,25 @@ export class InvalidKeyError extends ClonepoolError {
 }
 
 /**
- * A value, after serialization and compression, is larger than `maxValueBytes`.
- * Nothing was sent. Code `ERR_VALUE_TOO_LARGE`.
+ * A value is larger than `maxValueBytes`: a value to write, once serialized
+ * (before compression), and nothing was sent; or a compressed value read from
+ * memcached, which inflates past it (inflating stopped there, so a zlib bomb
+ * cannot take the process's memory) and the read was refused, with the
+ * connection still in step. Code `ERR_VALUE_TOO_LARGE`.
  *
  * @example
  * ```ts
- * import { ValueTooLargeError } from '@clonepool/memcached';
+ * import { Client } from '@clonepool/memcached';
  *
- * console.log(new ValueTooLargeError(2_000_000, 1_048_064).code);
+ * const server = process.env.MEMCACHED_SERVER ?? 'localhost:11211';
+ * const small = new Client(server, { maxValueBytes: 1000, compressionThreshold: 100 });
+ * // Compressed it would fit, but the limit is on the serialized size: no reader inflates more.
+ * await small.set('doc:large', 'a'.repeat(5000)).catch((error) => console.log(error.code));
+ * const large = new Client(server, { compressionThreshold: 100 });
+ * await large.set('doc:large', 'a'.repeat(5000));
+ * await small.get('doc:large').catch((error) => console.log(error.code));
+ * await Promise.all([small.close(), large.close()]);
+ * // → ERR_VALUE_TOO_LARGE
  * // → ERR_VALUE_TOO_LARGE
  * ```
  */
@@ -257,13 +268,17 @@ export class ValueTooLargeError extends ClonepoolError {
   /** `ERR_VALUE_TOO_LARGE` */
   static readonly code = 'ERR_VALUE_TOO_LARGE';
   /**
-   * @param bytes - The size of the serialized value.
+   * @param bytes - The serialized size of a value to write; `undefined` for a
+   *   compressed value read that inflates past the limit (its whole size is not
+   *   known, as inflating stops there).
    * @param maxValueBytes - The limit it passed.
    */
-  constructor(bytes: number, maxValueBytes: number) {
+  constructor(bytes: number | undefined, maxValueBytes: number) {
     super(
       ValueTooLargeError.code,
-      `The value is ${bytes} bytes once serialized, more than maxValueBytes (${maxValueBytes}). Split it, set compressionThreshold to compress it, or raise maxValueBytes together with memcached's -I item size.`,
+      bytes === undefined
+        ? `A compressed value read from memcached inflates to more than maxValueBytes (${maxValueBytes}) bytes; inflating stopped there and the read was refused. Raise maxValueBytes if values this large are expected; otherwise the item is corrupt or a zlib bomb.`
+        : `The value is ${bytes} bytes once serialized, more than maxValueBytes (${maxValueBytes}); the limit applies before compression, so that no client inflates more. Split the value, or raise maxValueBytes together with memcached's -I item size.`,
     );
   }
 }

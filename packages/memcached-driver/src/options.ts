@@ -78,10 +78,15 @@ export interface ClientOptions {
    */
   readonly compressionLevel?: number;
   /**
-   * The largest value, in bytes after serialization and compression, that a
-   * write sends; a larger one rejects with `ERR_VALUE_TOO_LARGE` before anything
-   * is sent. The default leaves room for memcached's item header and a 250-byte
-   * key inside its default 1 MiB item limit (`-I 1m`).
+   * The largest value, in bytes, that this client writes or reads. A write whose
+   * value serializes to more (counted before compression, and so after it too)
+   * rejects with `ERR_VALUE_TOO_LARGE` before anything is sent. A compressed
+   * value read is inflated up to this size and no further: one that inflates to
+   * more rejects with `ERR_VALUE_TOO_LARGE` (a small stored item cannot make the
+   * reader allocate gigabytes). Limiting both sides the same way means this
+   * client never writes what it would refuse to read. The default leaves room
+   * for memcached's item header and a 250-byte key inside its default 1 MiB item
+   * limit (`-I 1m`).
    * @default 1048064
    */
   readonly maxValueBytes?: number;

@@ -171,6 +171,21 @@ export function encodeValue(value: unknown, settings: EncodeSettings): Encoded {
   return finish(flags, Buffer.from(text, 'utf8'), settings);
 }
 
+/** The limit is on the serialized size, before compression: a reader inflates no more than maxValueBytes. */
+function finish(flags: number, bytes: Uint8Array, settings: EncodeSettings): Encoded {
+  if (bytes.length > settings.maxValueBytes) throw new ValueTooLargeError(bytes.length, settings.maxValueBytes);
+  const threshold = settings.compressionThreshold;
+  // Compressed only when smaller, so the compressed value is within the limit too.
+  if (threshold > 0 && bytes.length >= threshold) {
+    const compressed = deflateSync(bytes, { level: settings.compressionLevel });
+    if (compressed.length < bytes.length) {
+      flags |= Flags.ZLIB;
+      bytes = compressed;
+    }
+  }
+  return { flags, bytes, length: bytes.length, latin1: false };
+}
+
 /**
  * Checks the data of an `append`/`prepend`: a string (sent as its UTF-8 bytes) or
  * bytes, sent as they are. memcached adds them to the stored data and keeps the
@@ -215,19 +230,6 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-function finish(flags: number, bytes: Uint8Array, settings: EncodeSettings): Encoded {
-  const threshold = settings.compressionThreshold;
-  if (threshold > 0 && bytes.length >= threshold) {
-    const compressed = deflateSync(bytes, { level: settings.compressionLevel });
-    if (compressed.length < bytes.length) {
-      flags |= Flags.ZLIB;
-      bytes = compressed;
-    }
-  }
-  if (bytes.length > settings.maxValueBytes) throw new ValueTooLargeError(bytes.length, settings.maxValueBytes);
-  return { flags, bytes, length: bytes.length, latin1: false };
-}
-
 /** What `inflateSync` returns with `info: true` (@types/node types it as a Buffer). */
 interface Inflated {
   readonly buffer: Buffer;
@@ -235,22 +237,35 @@ interface Inflated {
   readonly engine: { readonly bytesWritten: number };
 }
 
-const INFLATE_INFO = Object.freeze({ info: true });
-
 /**
  * Turns a stored item back into a value. `src` may be a shared socket chunk:
  * strings decode straight from it and bytes are copied out, so nothing returned
  * keeps the chunk alive. Throws {@link InvalidValueError} on bad zlib data (also
- * bytes after the zlib stream) or JSON.
+ * bytes after the zlib stream) or JSON, and {@link ValueTooLargeError} for
+ * compressed data that inflates past `maxValueBytes` (inflating stops there, so
+ * a small stored item cannot make the reader allocate gigabytes).
  */
-export function decodeValue(flags: number, src: Buffer, start: number, end: number, owned: boolean): unknown {
+export function decodeValue(
+  flags: number,
+  src: Buffer,
+  start: number,
+  end: number,
+  owned: boolean,
+  maxValueBytes: number,
+): unknown {
   if ((flags & Flags.ZLIB) !== 0) {
     let inflated: Inflated;
     try {
-      inflated = inflateSync(src.subarray(start, end), INFLATE_INFO) as unknown as Inflated;
+      // zlib wants a limit of at least 1; a limit of 0 is checked below.
+      const options = { info: true, maxOutputLength: Math.max(1, maxValueBytes) };
+      inflated = inflateSync(src.subarray(start, end), options) as unknown as Inflated;
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new ValueTooLargeError(undefined, maxValueBytes);
+      }
       throw new InvalidValueError('A value flagged as zlib-compressed could not be inflated.', { cause: error });
     }
+    if (inflated.buffer.length > maxValueBytes) throw new ValueTooLargeError(undefined, maxValueBytes);
     // inflate stops at the end of the zlib stream: bytes after it were appended to a compressed item
     // (by another client, or one without compressionThreshold), and the value is not what was stored.
     const rest = end - start - inflated.engine.bytesWritten;
@@ -260,7 +275,7 @@ export function decodeValue(flags: number, src: Buffer, start: number, end: numb
       );
     }
     const { buffer } = inflated;
-    return decodeValue(flags & ~Flags.ZLIB, buffer, 0, buffer.length, true);
+    return decodeValue(flags & ~Flags.ZLIB, buffer, 0, buffer.length, true, maxValueBytes);
   }
   if ((flags & Flags.TEXT) !== 0) return src.toString('utf8', start, end);
   if ((flags & Flags.LONG) !== 0) return integer(src, start, end, (flags & Flags.BIGINT) !== 0);

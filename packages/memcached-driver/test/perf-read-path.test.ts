@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyBytes } from '../src/keys.ts';
+import { DEFAULT_MAX_VALUE_BYTES } from '../src/options.ts';
 import { ReplyParser, type ReplySink } from '../src/parser.ts';
 import { allocValue, decodeValue, SLAB_BYTES, SLAB_VALUE_MAX_BYTES } from '../src/values.ts';
 import { sharedClient } from './support.ts';
@@ -155,7 +156,8 @@ describe('values from 4 KiB to 16 KiB are cut from a shared 64 KiB slab', () => 
           const parser = new ReplyParser({
             onLine: () => {},
             onValueHeader: () => {},
-            onValue: (src, start, end, owned) => kept.push(decodeValue(0, src, start, end, owned) as Buffer),
+            onValue: (src, start, end, owned) =>
+              kept.push(decodeValue(0, src, start, end, owned, DEFAULT_MAX_VALUE_BYTES) as Buffer),
           });
           // Chunks are cut from one buffer that is scribbled over after each feed, as a socket reusing its memory would.
           let at = 0;

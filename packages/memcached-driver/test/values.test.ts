@@ -80,10 +80,54 @@ describe('values', () => {
     expect(await compressing.get('random')).toEqual(random);
   });
 
-  it('compression lets a value over maxValueBytes in when its compressed form fits', async () => {
+  it('maxValueBytes limits the serialized size before compression too: the client writes nothing it would refuse to read', async () => {
     const small = sharedClient({ maxValueBytes: 1000, compressionThreshold: 1 });
-    await small.set('fits', 'a'.repeat(5000));
-    expect(await small.get('fits')).toBe('a'.repeat(5000));
+    const error = await small.set('fits', 'a'.repeat(5000)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_VALUE_TOO_LARGE', message: expect.stringContaining('maxValueBytes') });
+    expect(await small.get('fits')).toBeUndefined();
+    // At the limit it is stored, compressed, and reads back.
+    expect(await small.set('fits', 'a'.repeat(1000))).toBe(true);
+    expect(await small.get('fits')).toBe('a'.repeat(1000));
+  });
+
+  it('a stored zlib bomb is refused with ERR_VALUE_TOO_LARGE naming maxValueBytes, and the connection stays in step', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address));
+    // 100 MB of zeros deflate to ~100 KB: an item memcached takes, that would inflate to 100 MB.
+    const { deflateSync } = await import('node:zlib');
+    const bomb = deflateSync(Buffer.alloc(100 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(DEFAULT_MAX_VALUE_BYTES);
+    await rawSet(server.address, 'bomb-text', Flags.TEXT | Flags.ZLIB, bomb);
+    await rawSet(server.address, 'bomb-bytes', Flags.ZLIB, bomb);
+    await client.set('fine', 'ok');
+    const before = process.memoryUsage().arrayBuffers;
+    const results = await Promise.allSettled([
+      client.get('bomb-text'),
+      client.get('fine'),
+      client.gets('bomb-bytes'),
+      client.getMulti(['fine', 'bomb-bytes']),
+      client.get('fine'),
+    ]);
+    // Inflating stopped at the limit: nothing near 100 MB was allocated.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(20 * 1024 * 1024);
+    for (const i of [0, 2, 3]) {
+      expect(results[i]).toMatchObject({
+        status: 'rejected',
+        reason: { code: 'ERR_VALUE_TOO_LARGE', message: expect.stringContaining('maxValueBytes') },
+      });
+    }
+    expect(results[1]).toEqual({ status: 'fulfilled', value: 'ok' });
+    expect(results[4]).toEqual({ status: 'fulfilled', value: 'ok' });
+  });
+
+  it('a compressed value inflating to more than maxValueBytes is refused; one inflating to the limit is read', async () => {
+    const server = await ownServer();
+    const { deflateSync } = await import('node:zlib');
+    await rawSet(server.address, 'z', Flags.TEXT | Flags.ZLIB, deflateSync(Buffer.from('a'.repeat(2000))));
+    const small = track(new Client(server.address, { maxValueBytes: 1999 }));
+    await expect(small.get('z')).rejects.toMatchObject({ code: 'ERR_VALUE_TOO_LARGE' });
+    const enough = track(new Client(server.address, { maxValueBytes: 2000 }));
+    expect(await enough.get('z')).toBe('a'.repeat(2000));
   });
 
   it('a string with a lone surrogate is refused with ERR_INVALID_VALUE before sending, on every write path', async () => {
