@@ -1292,7 +1292,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   /**
    * Closes the client: commands issued from now on reject with
    * `ERR_CLIENT_CLOSED`, the ones in flight finish (or fail by `timeoutMs`), then
-   * the sockets close. Resolves when they have; no timer or handle is left.
+   * the sockets close. Commands accepted before, `noreply` ones included, are
+   * written first, also when their socket was still connecting. Resolves when they have; no timer or handle is left.
    * Idempotent. Clones are not affected.
    *
    * @example

@@ -340,6 +340,9 @@ export class Connection implements ReplySink {
     else socket.unref();
     this.#flush();
     this.#events.connect(this, reconnect);
+    // close() came while connecting: what was queued is written now; with nothing owed, end here,
+    // else the last reply does (#settled).
+    if (this.#closing !== null && this.#waiting.size === 0) this.#end();
   }
 
   #armDeadline(): void {
@@ -416,6 +419,9 @@ export class Connection implements ReplySink {
     if (this.#socket === null) {
       this.#state = State.CLOSED;
       this.#finishClose();
+    } else if (this.#state === State.CONNECTING) {
+      // Commands were accepted (noreply ones already resolved true): #onConnect writes them and then
+      // ends the socket; a failed connect tears down and rejects what waits for a reply.
     } else if (this.#waiting.size === 0) {
       this.#end();
     } // else the last reply ends it (#settled), or a timeout/teardown does

@@ -27,6 +27,21 @@ describe('ASCII authentication (memcached -Y)', () => {
     expect(await clone.get('k')).toBe('v');
   });
 
+  it('writes noreply commands queued before authenticating before it closes: the values land', async () => {
+    const writer = new Client(address, { username: 'alice', password: 's3cret' });
+    expect(await writer.set('quiet', 'landed', { noreply: true })).toBe(true);
+    expect(await writer.setMulti({ 'quiet:1': 1, 'quiet:2': 2 }, { noreply: true })).toEqual([]);
+    await writer.close();
+    const reader = track(new Client(address, { username: 'alice', password: 's3cret' }));
+    expect(await reader.getMulti(['quiet', 'quiet:1', 'quiet:2'])).toEqual(
+      new Map<string, unknown>([
+        ['quiet', 'landed'],
+        ['quiet:1', 1],
+        ['quiet:2', 2],
+      ]),
+    );
+  });
+
   it('a wrong password rejects the waiting operations with ERR_MEMCACHED_AUTH', async () => {
     const client = track(new Client(address, { username: 'alice', password: 'wrong' }));
     await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_AUTH' });
@@ -92,6 +107,14 @@ describe.skipIf(!tlsBuilt && !process.env.CI)('TLS (memcached -Z)', () => {
     expect(await client.set('tls', 'secret')).toBe(true);
     expect(await client.get('tls')).toBe('secret');
     expect((await client.getMulti(['tls'])).get('tls')).toBe('secret');
+  });
+
+  it('writes noreply commands queued during the handshake before it closes: the values land', async () => {
+    const writer = new Client(address, { tls: { ca } });
+    expect(await writer.set('tls-quiet', 'landed', { noreply: true })).toBe(true);
+    await writer.close();
+    const reader = track(new Client(address, { tls: { ca } }));
+    expect(await reader.get('tls-quiet')).toBe('landed');
   });
 
   it('rejects a server whose certificate it cannot verify', async () => {

@@ -172,6 +172,37 @@ describe('close', () => {
     await client.quit();
   });
 
+  it('writes noreply commands queued while the socket connects before closing it: the values land', async () => {
+    const server = await ownServer();
+    const reader = track(new Client(server.address));
+    for (let round = 0; round < 5; round++) {
+      const client = new Client(server.address);
+      expect(await client.set(`single:${round}`, 'v', { noreply: true })).toBe(true);
+      await client.close();
+      const multi = new Client(server.address);
+      const entries = Array.from({ length: 20 }, (_, i) => [`multi:${round}:${i}`, i] as const);
+      expect(await multi.setMulti(entries, { noreply: true })).toEqual([]);
+      await multi.close();
+      // close() in the same tick as the write, without awaiting it.
+      const sameTick = new Client(server.address);
+      const write = sameTick.set(`same-tick:${round}`, 'v', { noreply: true });
+      await sameTick.close();
+      expect(await write).toBe(true);
+      expect(await reader.getMulti([`single:${round}`, `same-tick:${round}`, ...entries.map(([key]) => key)])).toEqual(
+        new Map<string, unknown>([[`single:${round}`, 'v'], [`same-tick:${round}`, 'v'], ...entries]),
+      );
+    }
+  });
+
+  it('a write queued while connecting to a server that refuses never resolves true', async () => {
+    const server = await startMemcached();
+    await server.stop();
+    const client = new Client(server.address);
+    const write = client.set('k', 'v');
+    await client.close();
+    await expect(write).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+  });
+
   it('close against a stopped server settles by timeoutMs', async () => {
     const server = await ownServer();
     const client = new Client(server.address, { timeoutMs: 200 });
