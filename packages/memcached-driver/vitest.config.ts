@@ -10,5 +10,7 @@ export default defineProject({
     // Each file starts its own memcached for what it must not share (SIGSTOP, flush_all, auth, TLS).
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // memory.test.ts collects garbage to measure what a client keeps.
+    execArgv: ['--expose-gc'],
   },
 });

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { Clonable } from '@clonepool/core';
 import type { StoreCommand } from './commands.js';
@@ -228,6 +229,12 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   readonly #config: Config;
   readonly #connections: (Connection | undefined)[];
   readonly #events: ConnectionEvents;
+  /**
+   * The async context the client was made in. Its sockets and timers are made lazily, by
+   * whatever command comes first; they are made in this context instead, so that no handle
+   * keeps a caller's context (a request, a pool scope) alive.
+   */
+  readonly #owner = new AsyncResource('clonepool:memcached');
   /** Emits only while someone listens. */
   readonly #emit: <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => void;
   /** The ring in use: the config's, or one without the servers failover took off. */
@@ -371,8 +378,13 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     if (at >= this.#rejoinAt || this.#closed) return;
     if (this.#rejoinTimer !== undefined) clearTimeout(this.#rejoinTimer);
     this.#rejoinAt = at;
-    this.#rejoinTimer = setTimeout(this.#probeEjected, Math.max(0, at - Date.now()));
-    this.#rejoinTimer.unref();
+    const timer: NodeJS.Timeout = this.#owner.runInAsyncScope(
+      setTimeout,
+      null,
+      this.#probeEjected,
+      Math.max(0, at - Date.now()),
+    );
+    this.#rejoinTimer = timer.unref();
   }
 
   #probe(index: number): void {
@@ -495,7 +507,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
 
   #open(index: number): Connection {
     if (this.#closed) throw new ClientClosedError();
-    const connection = new Connection(this.#config.servers[index]!, index, this.#config.options, this.#events);
+    const { servers, options } = this.#config;
+    const connection = new Connection(servers[index]!, index, options, this.#events, this.#owner);
     this.#connections[index] = connection;
     return connection;
   }

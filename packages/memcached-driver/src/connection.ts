@@ -1,3 +1,4 @@
+import type { AsyncResource } from 'node:async_hooks';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { CommandWriter } from './commands.js';
@@ -144,6 +145,11 @@ const State = { IDLE: 0, CONNECTING: 1, CONNECTED: 2, CLOSED: 3 } as const;
  *   that arrive while it connects. After a failed connect or a timeout the server
  *   is left alone for `retryTimeoutMs`; a connection the server closed is made
  *   again by the next command.
+ * - Sockets and timers are made in the owning client's async context (its
+ *   `AsyncResource`), never in the caller's: a handle carries the context it was
+ *   made in as its async store, so a socket made lazily inside a request would keep
+ *   that request's context (and a `MappedPool` scope's client) alive for as long
+ *   as the connection lives.
  */
 export class Connection implements ReplySink {
   readonly server: ServerAddress;
@@ -151,6 +157,8 @@ export class Connection implements ReplySink {
   readonly index: number;
   readonly #options: ParsedOptions;
   readonly #events: ConnectionEvents;
+  /** The owning client's async context, where every socket and timer is made. */
+  readonly #owner: AsyncResource;
   readonly #writer = new CommandWriter();
   readonly #parser = new ReplyParser(this);
   readonly #waiting = new Ring<Op>();
@@ -173,11 +181,27 @@ export class Connection implements ReplySink {
   #closing: (() => void) | null = null;
   #closed: Promise<void> | null = null;
 
-  constructor(server: ServerAddress, index: number, options: ParsedOptions, events: ConnectionEvents) {
+  constructor(
+    server: ServerAddress,
+    index: number,
+    options: ParsedOptions,
+    events: ConnectionEvents,
+    owner: AsyncResource,
+  ) {
     this.server = server;
     this.index = index;
     this.#options = options;
     this.#events = events;
+    this.#owner = owner;
+  }
+
+  /**
+   * An unref'd timer made in the owner's context. Timers are made at most once per
+   * connect, burst or `timeoutMs`, so the scope switch stays off the per-command path.
+   */
+  #timer(callback: () => void, ms: number): NodeJS.Timeout {
+    const timer: NodeJS.Timeout = this.#owner.runInAsyncScope(setTimeout, null, callback, ms);
+    return timer.unref();
   }
 
   /** The writer to encode a command into, after {@link ready} said yes. */
@@ -236,6 +260,8 @@ export class Connection implements ReplySink {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
+    // Made in the caller's context, unlike sockets and timers: it runs on this turn of the loop and
+    // is gone, so it cannot keep a context alive, and the scope switch would cost every tick.
     setImmediate(this.#flush);
   }
 
@@ -262,6 +288,11 @@ export class Connection implements ReplySink {
   };
 
   #connect(): void {
+    this.#owner.runInAsyncScope(this.#open, this);
+  }
+
+  /** Makes the socket and its connect timer; called in the owner's context. */
+  #open(): void {
     const { server } = this;
     const options = this.#options;
     this.#state = State.CONNECTING;
@@ -275,12 +306,11 @@ export class Connection implements ReplySink {
       socket = server.path !== undefined ? netConnect(server.path) : netConnect(server.port, server.host);
     }
     this.#socket = socket;
-    this.#connectTimer = setTimeout(() => {
+    this.#connectTimer = this.#timer(() => {
       if (this.#socket === socket) {
         this.#teardown(new TimeoutError(server.label, 'connectTimeoutMs', options.connectTimeoutMs), true);
       }
     }, options.connectTimeoutMs);
-    this.#connectTimer.unref();
     socket.once(options.tls !== undefined ? 'secureConnect' : 'connect', () => {
       if (this.#socket !== socket) return;
       this.#onConnect(socket as Socket | TLSSocket);
@@ -347,8 +377,7 @@ export class Connection implements ReplySink {
 
   #armDeadline(): void {
     if (this.#deadline !== null) return;
-    this.#deadline = setTimeout(this.#onDeadline, this.#options.timeoutMs);
-    this.#deadline.unref();
+    this.#deadline = this.#timer(this.#onDeadline, this.#options.timeoutMs);
   }
 
   readonly #onDeadline = (): void => {
@@ -362,8 +391,7 @@ export class Connection implements ReplySink {
       setImmediate(this.#confirmTimeout);
       return;
     }
-    this.#deadline = setTimeout(this.#onDeadline, timeoutMs - quiet);
-    this.#deadline.unref();
+    this.#deadline = this.#timer(this.#onDeadline, timeoutMs - quiet);
   };
 
   readonly #confirmTimeout = (): void => {
@@ -442,7 +470,7 @@ export class Connection implements ReplySink {
     socket.ref();
     socket.end();
     // A peer that never acknowledges the FIN must not hold close() open.
-    setTimeout(() => socket.destroy(), this.#options.timeoutMs).unref();
+    this.#timer(() => socket.destroy(), this.#options.timeoutMs);
   }
 
   #finishClose(): void {
