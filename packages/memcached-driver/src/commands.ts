@@ -30,7 +30,9 @@ export type StoreCommand = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'c
  * `start` past them; those bytes are never touched again (the socket may still
  * be writing them). When the free room runs out a new buffer is made and only
  * the pending bytes are copied over. Large values are queued by reference
- * between sealed pieces instead of being copied.
+ * between sealed pieces instead of being copied. A buffer grown past
+ * `CHUNK_BYTES` for a burst is let go by {@link CommandWriter.trim} once the
+ * burst is over: the socket keeps what it still has to write.
  */
 export class CommandWriter {
   #buffer: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -48,6 +50,7 @@ export class CommandWriter {
   clear(): void {
     this.#start = this.#end;
     this.#pieces = [];
+    this.trim();
   }
 
   /**
@@ -62,6 +65,19 @@ export class CommandWriter {
     this.#pieces = [];
     if (pending !== undefined) pieces.push(pending);
     return pieces;
+  }
+
+  /**
+   * Swaps a buffer grown for a burst, once nothing in it is pending, for a chunk of the
+   * normal size; otherwise one burst would keep its size (100k 1 KB sets: 137 MB) for
+   * the client's life. The connection calls it when the burst is over (nothing waits for
+   * a reply), so steady pipelined traffic keeps reusing the grown buffer.
+   */
+  trim(): void {
+    if (this.#buffer.length <= CHUNK_BYTES || this.#end !== this.#start) return;
+    this.#buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.#start = 0;
+    this.#end = 0;
   }
 
   #room(bytes: number): void {

@@ -285,6 +285,8 @@ export class Connection implements ReplySink {
     } else {
       socket.write(data);
     }
+    // Only noreply commands: the burst is over once written.
+    if (this.#waiting.size === 0) this.#writer.trim();
   };
 
   #connect(): void {
@@ -481,9 +483,11 @@ export class Connection implements ReplySink {
     resolve();
   }
 
-  /** After an op leaves the ring: drop the socket's hold on the process when idle, finish a pending close. */
+  /** After an op leaves the ring: when idle, drop the socket's hold on the process and a burst's buffer, finish a pending close. */
   #settled(): void {
     if (this.#waiting.size !== 0) return;
+    // Every reply is in: a buffer grown for a burst can go.
+    this.#writer.trim();
     if (this.#closing !== null) this.#end();
     else this.#socket?.unref();
   }

@@ -37,3 +37,48 @@ describe('a client keeps nothing a caller made', () => {
     expect(await client.get('ctx:0')).toBe(0);
   });
 });
+
+describe('a burst', () => {
+  it('does not keep its command buffer once written: 100k 1 KB sets leave arrayBuffers where they were', async () => {
+    const server = await ownServer({ args: ['-m', '256'] });
+    const client = track(new Client(server.address));
+    await client.get('warm'); // connected: the burst goes into the writer in one tick
+    const value = 'x'.repeat(1024);
+    const settle = async (): Promise<number> => {
+      for (let i = 0; i < 3; i++) {
+        collect();
+        await sleep(20);
+      }
+      return process.memoryUsage().arrayBuffers;
+    };
+    const before = await settle();
+    const burst: Promise<boolean>[] = [];
+    for (let i = 0; i < 100_000; i++) burst.push(client.set(`burst:${i}`, value));
+    expect((await Promise.all(burst)).every((stored) => stored)).toBe(true);
+    burst.length = 0;
+    const after = await settle();
+    // The burst's commands took over 100 MB; an idle client keeps its 64 KiB chunk.
+    expect(after - before).toBeLessThan(8 * 1024 * 1024);
+    // And it still works, with a burst's worth of room made again when needed.
+    expect(await client.get('burst:99999')).toBe(value);
+  });
+
+  it('of noreply sets does not keep its command buffer once the socket has written it', async () => {
+    const server = await ownServer({ args: ['-m', '256'] });
+    const client = track(new Client(server.address));
+    await client.get('warm');
+    const value = 'y'.repeat(1024);
+    collect();
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 100_000; i++) void client.set(`quiet:${i}`, value, { noreply: true });
+    // No reply tells when the socket is done; wait until what it held can be collected.
+    let after = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 100 && after - before >= 8 * 1024 * 1024; round++) {
+      await sleep(50);
+      collect();
+      after = process.memoryUsage().arrayBuffers;
+    }
+    expect(after - before).toBeLessThan(8 * 1024 * 1024);
+    expect(await client.get('quiet:99999')).toBe(value);
+  });
+});
