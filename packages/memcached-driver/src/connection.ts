@@ -467,12 +467,18 @@ export class Connection implements ReplySink {
     this.#flush();
     this.#state = State.CLOSED;
     this.#socket = null;
-    socket.once('close', () => this.#finishClose());
+    // Nothing is owed: the deadline of the last burst may still be armed.
+    if (this.#deadline !== null) clearTimeout(this.#deadline);
+    this.#deadline = null;
+    // A peer that never acknowledges the FIN must not hold close() open; once closed, nothing is left armed.
+    const guard = this.#timer(() => socket.destroy(), this.#options.timeoutMs);
+    socket.once('close', () => {
+      clearTimeout(guard);
+      this.#finishClose();
+    });
     // An idle socket is unref'd; hold the process until the close completes so close() resolves.
     socket.ref();
     socket.end();
-    // A peer that never acknowledges the FIN must not hold close() open.
-    this.#timer(() => socket.destroy(), this.#options.timeoutMs);
   }
 
   #finishClose(): void {
