@@ -361,8 +361,9 @@ export class Connection implements ReplySink {
       // Ask first whether the server wants authentication: a server without -Y would take the auth
       // `set` as a plain set and store the credentials in the cache for anyone to read. The probe goes
       // first on the wire, so its op goes first in the ring; commands wait until it is answered.
+      // Its reject stays a no-op: only a teardown rejects it, and that teardown already counts the failure
+      // (tearing down again from here emitted the error and counted the failure twice).
       const op = new Op(Kind.PROBE);
-      op.reject = (error) => this.#teardown(error, true);
       this.#waiting.unshift(op);
       this.#holdWrites = true;
       socket.write('version\r\n');
@@ -615,9 +616,7 @@ export class Connection implements ReplySink {
         this.#holdWrites = false;
         const socket = this.#socket!;
         if (is(src, start, end, UNAUTHENTICATED)) {
-          const auth = new Op(Kind.AUTH);
-          auth.reject = op.reject;
-          this.#waiting.unshift(auth);
+          this.#waiting.unshift(new Op(Kind.AUTH));
           socket.write(this.#options.auth!);
         } else if (!startsWith(src, start, end, Line.VERSION)) {
           throw new MalformedReplyError(`unexpected reply ${quote(src, start, end)} to version`);

@@ -3,8 +3,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '../src/index.ts';
-import { ownServer, track } from './support.ts';
+import { Client, createDistribution } from '../src/index.ts';
+import { parseServer } from '../src/servers.ts';
+import { fakeServer, ownServer, sleep, track } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clonepool-mc-auth-'));
 chmodSync(dir, 0o755); // memcached runs as nobody and must read the files
@@ -125,6 +126,48 @@ describe.skipIf(!tlsBuilt && !process.env.CI)('TLS (memcached -Z)', () => {
   it('a plain-text client gets no valid reply from a TLS port', async () => {
     const client = track(new Client(address, { timeoutMs: 500 }));
     await expect(client.get('tls')).rejects.toHaveProperty('code');
+  });
+});
+
+describe('a connection lost before the auth probe is answered', () => {
+  /** A server that accepts, reads the client's `version` probe and drops the connection unanswered. */
+  const dropsAtProbe = () =>
+    fakeServer((line, socket) => {
+      if (line.startsWith('version')) socket.destroy();
+    });
+
+  it('is one failure: the operation rejects, and error is emitted once', async () => {
+    const { address } = await dropsAtProbe();
+    const client = track(new Client(address, { username: 'alice', password: 's3cret' }));
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push((error as Error & { code: string }).code));
+    await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    await sleep(20);
+    expect(errors).toEqual(['ERR_MEMCACHED_CONNECTION']);
+  });
+
+  it('counts once toward removeFailed: with removeFailed 2, one lost connection does not eject', async () => {
+    const { address } = await dropsAtProbe();
+    const healthy = await ownServer();
+    const servers = [address, healthy.address];
+    const placement = createDistribution(
+      servers.map((server) => parseServer(server)),
+      'ketama',
+    );
+    const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => placement.serverFor(Buffer.from(k)) === 0)!;
+    const client = track(
+      new Client(servers, { distribution: 'ketama', removeFailed: 2, username: 'alice', password: 's3cret' }),
+    );
+    const ejected: string[] = [];
+    client.on('eject', (server) => ejected.push(server));
+    client.on('error', () => {});
+    await expect(client.get(key)).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION', server: address });
+    await sleep(20);
+    expect(ejected).toEqual([]);
+    // A second lost connection is the second failure in a row.
+    await expect(client.get(key)).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION', server: address });
+    await sleep(20);
+    expect(ejected).toEqual([address]);
   });
 });
 
