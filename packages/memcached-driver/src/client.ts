@@ -274,8 +274,9 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     this.#emit = emit;
     this.#events = {
       connect: (connection, reconnect) => emit(reconnect ? 'reconnect' : 'connect', connection.server.label),
-      // A connect alone proves little (a frozen server's kernel still accepts); a reply does.
-      answered: (connection) => {
+      // A connect proves nothing (a frozen server's kernel still accepts), nor does one reply (a server
+      // may answer once per connection, then stall): a connection that keeps answering does.
+      proven: (connection) => {
         if (this.#failures !== undefined) this.#failures[connection.index] = 0;
       },
       failed: (connection, error) => this.#failed(connection.index, error),

@@ -48,8 +48,11 @@ export const Kind: Readonly<
 /** Called for connection life events; the client turns them into its events. */
 export interface ConnectionEvents {
   connect(connection: Connection, reconnect: boolean): void;
-  /** The first reply bytes came on a new socket: the server works (failover counts failures in a row). */
-  answered(connection: Connection): void;
+  /**
+   * The socket has kept answering for longer than `timeoutMs`: the server works, and failover
+   * (which counts failures in a row) may forget its past failures. Once per socket.
+   */
+  proven(connection: Connection): void;
   /**
    * The server failed to connect, timed out (it is then left alone for
    * `retryTimeoutMs`), or dropped the connection with operations in flight.
@@ -172,8 +175,10 @@ export class Connection implements ReplySink {
   /** Before this time (ms since epoch) the server is considered down. */
   #retryAt = 0;
   #everConnected = false;
-  /** Whether reply bytes came on this socket yet; the first ones tell the client the server works. */
-  #answered = false;
+  /** When the first reply bytes came on this socket; 0 before. */
+  #firstReplyAt = 0;
+  /** Whether this socket has kept answering for longer than `timeoutMs` (see `proven`). */
+  #proven = false;
   /** Commands wait unsent until the authentication probe has been answered. */
   #holdWrites = false;
   /** The ops in the ring were queued on an idle connection and have not been written yet. */
@@ -319,11 +324,9 @@ export class Connection implements ReplySink {
     });
     socket.on('data', (chunk: Buffer) => {
       if (this.#socket !== socket) return;
-      this.#progressAt = Date.now();
-      if (!this.#answered) {
-        this.#answered = true;
-        this.#events.answered(this);
-      }
+      const now = Date.now();
+      this.#progressAt = now;
+      if (!this.#proven) this.#prove(now);
       try {
         this.#parser.feed(chunk);
       } catch (error) {
@@ -354,7 +357,8 @@ export class Connection implements ReplySink {
     if (options.tcpNoDelay) socket.setNoDelay(true);
     if (options.keepAlive) socket.setKeepAlive(true);
     this.#state = State.CONNECTED;
-    this.#answered = false;
+    this.#firstReplyAt = 0;
+    this.#proven = false;
     const reconnect = this.#everConnected;
     this.#everConnected = true;
     if (options.auth !== undefined) {
@@ -376,6 +380,24 @@ export class Connection implements ReplySink {
     // close() came while connecting: what was queued is written now; with nothing owed, end here,
     // else the last reply does (#settled).
     if (this.#closing !== null && this.#waiting.size === 0) this.#end();
+  }
+
+  /**
+   * Reply bytes came at `now` on a socket not yet proven. One reply proves little: a server
+   * that answers the first command of every new connection and then stalls would otherwise
+   * end its failure streak on each reconnect and never be ejected. A socket proves the
+   * server works once replies have kept coming for longer than one `timeoutMs` (a reply
+   * more than `timeoutMs` after the first), which no stalled connection does, since a
+   * stall fails it by `timeoutMs`. A server used so rarely that a connection answers once
+   * keeps its streak until one does.
+   */
+  #prove(now: number): void {
+    if (this.#firstReplyAt === 0) {
+      this.#firstReplyAt = now;
+    } else if (now - this.#firstReplyAt > this.#options.timeoutMs) {
+      this.#proven = true;
+      this.#events.proven(this);
+    }
   }
 
   #armDeadline(): void {

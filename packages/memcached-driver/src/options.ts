@@ -120,6 +120,10 @@ export interface ClientOptions {
    * servers (the `eject` event). After `retryTimeoutMs` the client probes it
    * with a `version`: it rejoins the ring when it answers (`rejoin`), else it
    * stays off for another `retryTimeoutMs`. One server always stays on the ring.
+   * A streak of failures ends only when a connection to the server has kept
+   * answering for longer than `timeoutMs`, or when it rejoins: one reply is not
+   * enough, so a server that answers the first command of each new connection
+   * and then stalls is ejected too.
    *
    * It also makes multi-key commands partial on a client with several servers:
    * `getMulti` resolves the hits of the healthy servers (the failed ones' keys

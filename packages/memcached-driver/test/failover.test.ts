@@ -13,7 +13,7 @@ import {
 } from '../src/index.ts';
 import { parseServer } from '../src/servers.ts';
 import type { TestMemcached } from '../src/testing.ts';
-import { ownServer, rawGet, sleep, track } from './support.ts';
+import { fakeServer, ownServer, rawGet, sleep, track } from './support.ts';
 
 /** Three servers of this file's own; the middle one is the one that fails. */
 async function ring(options: ClientOptions) {
@@ -241,6 +241,79 @@ describe('removeFailed', () => {
     } finally {
       victim.resume();
     }
+  });
+});
+
+describe('removeFailed against a server that fails in a pattern', () => {
+  it('ejects a server that answers the first command on every new connection and then stalls', async () => {
+    const [a, b] = await Promise.all([ownServer(), ownServer()]);
+    // Each new connection gets one reply; everything after it waits forever.
+    const answered = new WeakSet<object>();
+    const staller = await fakeServer((_, socket) => {
+      if (answered.has(socket)) return;
+      answered.add(socket);
+      socket.write('END\r\n');
+    });
+    const servers = [a.address, staller.address, b.address];
+    const placement = createDistribution(
+      servers.map((server) => parseServer(server)),
+      'ketama',
+    );
+    const key = Array.from({ length: 300 }, (_, i) => `st:${i}`).find(
+      (k) => placement.serverFor(Buffer.from(k)) === 1,
+    )!;
+    const client = track(
+      new Client(servers, { distribution: 'ketama', removeFailed: 2, timeoutMs: 100, retryTimeoutMs: 50 }),
+    );
+    const events = record(client, 'eject');
+    client.on('error', () => {});
+    const outcomes: string[] = [];
+    const started = Date.now();
+    // Each round waits out retryTimeoutMs, so every get that reaches the staller does so on a new socket
+    // or right after its one answer: answer, stall (a timeout), reconnect, answer, stall...
+    while (events.length === 0 && Date.now() - started < 5_000) {
+      outcomes.push(
+        await client.get(key).then(
+          () => 'answered',
+          (error: { code: string }) => error.code,
+        ),
+      );
+      await sleep(60);
+    }
+    expect(outcomes).toContain('answered');
+    expect(outcomes.filter((outcome) => outcome === 'ERR_MEMCACHED_TIMEOUT').length).toBeGreaterThanOrEqual(2);
+    expect(events).toEqual([`eject ${staller.address} ERR_MEMCACHED_TIMEOUT`]);
+    // Off the ring: its keys go to the healthy servers.
+    expect(await client.set(key, 'moved')).toBe(true);
+    expect(await client.get(key)).toBe('moved');
+  });
+
+  it('a connection that keeps answering for longer than timeoutMs ends the failure streak', async () => {
+    const { client, victim, victimKeys } = await ring({ removeFailed: 2, timeoutMs: 150, retryTimeoutMs: 50 });
+    const events = record(client, 'eject');
+    client.on('error', () => {});
+    await client.set(victimKeys[0]!, 1);
+    // Failure 1: a timeout.
+    await victim.pause();
+    try {
+      await expect(client.get(victimKeys[0]!)).rejects.toMatchObject({ code: 'ERR_MEMCACHED_TIMEOUT' });
+    } finally {
+      victim.resume();
+    }
+    await sleep(60);
+    // The server works again, and its new connection proves it over more than timeoutMs.
+    for (let i = 0; i < 5; i++) {
+      expect(await client.get(victimKeys[0]!)).toBe(1);
+      await sleep(50);
+    }
+    // A single later timeout is failure 1 of a new streak, not failure 2.
+    await victim.pause();
+    try {
+      await expect(client.get(victimKeys[0]!)).rejects.toMatchObject({ code: 'ERR_MEMCACHED_TIMEOUT' });
+    } finally {
+      victim.resume();
+    }
+    expect(events).toEqual([]);
   });
 });
 
