@@ -639,7 +639,7 @@ export class Connection implements ReplySink {
         const socket = this.#socket!;
         if (is(src, start, end, UNAUTHENTICATED)) {
           this.#waiting.unshift(new Op(Kind.AUTH));
-          socket.write(this.#options.auth!);
+          socket.write(this.#options.auth!.bytes());
         } else if (!startsWith(src, start, end, Line.VERSION)) {
           throw new MalformedReplyError(`unexpected reply ${quote(src, start, end)} to version`);
         }

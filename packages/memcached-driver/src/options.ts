@@ -174,7 +174,28 @@ export interface ParsedOptions {
   readonly hash: KeyHash | undefined;
   readonly tls: ConnectionOptions | undefined;
   /** The ASCII auth command, pre-encoded; `undefined` without authentication. */
-  readonly auth: Buffer | undefined;
+  readonly auth: AuthCommand | undefined;
+}
+
+/**
+ * The ASCII auth command (`set auth 0 0 n` with "<user> <password>" as data), which holds
+ * the password: kept in a private field and read by a method, neither of which
+ * `util.inspect` (even with `showHidden` and `getters`) or `JSON.stringify` shows, so
+ * logging the options never prints it.
+ */
+export class AuthCommand {
+  readonly #bytes: Buffer;
+  constructor(username: string, password: string) {
+    const data = Buffer.from(`${username} ${password}`, 'utf8');
+    this.#bytes = Buffer.concat([Buffer.from(`set auth 0 0 ${data.length}\r\n`, 'latin1'), data, Buffer.from('\r\n')]);
+  }
+  /** The bytes to write on a new connection. */
+  bytes(): Buffer {
+    return this.#bytes;
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
 }
 
 const KNOWN = new Set([
@@ -230,15 +251,14 @@ export function parseOptions(options: unknown): ParsedOptions {
   if ((username === undefined) !== (password === undefined)) {
     throw new InvalidOptionError(username === undefined ? 'username' : 'password', 'given with the other', undefined);
   }
-  let auth: Buffer | undefined;
+  let auth: AuthCommand | undefined;
   if (username !== undefined && password !== undefined) {
     if (!/^[^\s]+$/.test(username)) throw new InvalidOptionError('username', 'non-empty, without spaces', username);
     if (/[\r\n]/.test(password) || password === '') {
       throw new InvalidOptionError('password', 'non-empty, without CR or LF', 'a password that is not');
     }
     // memcached's ASCII auth: a `set` whose data is "<user> <password>"; the key is ignored.
-    const data = Buffer.from(`${username} ${password}`, 'utf8');
-    auth = Buffer.concat([Buffer.from(`set auth 0 0 ${data.length}\r\n`, 'latin1'), data, Buffer.from('\r\n')]);
+    auth = new AuthCommand(username, password);
   }
   const keyPrefix = o.keyPrefix ?? '';
   if (typeof keyPrefix !== 'string') throw new InvalidOptionError('keyPrefix', 'a string', keyPrefix);

@@ -53,6 +53,25 @@ describe('ASCII authentication (memcached -Y)', () => {
     await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_AUTH' });
   });
 
+  it('keeps the password out of the error of a failed authentication', async () => {
+    const password = 'not-alices-s3cret';
+    const client = track(new Client(address, { username: 'alice', password }));
+    const errors: unknown[] = [];
+    client.on('error', (error) => errors.push(error));
+    const error = await client.get('k').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'ERR_MEMCACHED_AUTH' });
+    expect(errors).toHaveLength(1);
+    const { inspect } = await import('node:util');
+    for (const shown of [error, errors[0]]) {
+      const text = `${(shown as Error).message}\n${(shown as Error).stack}\n${inspect(shown, { showHidden: true, depth: 10 })}\n${JSON.stringify(shown)}`;
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(Buffer.from(password).toString('hex').slice(0, 12));
+    }
+  });
+
   it('keeps the password out of util.inspect and JSON', async () => {
     const { inspect } = await import('node:util');
     const client = track(new Client(address, { username: 'bob', password: 'hunter2' }));

@@ -1,5 +1,7 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../src/index.ts';
+import { parseOptions } from '../src/options.ts';
 import { parseServer, parseServers } from '../src/servers.ts';
 
 describe('server specs, as pylibmc spells them', () => {
@@ -74,12 +76,54 @@ describe('options', () => {
     );
   });
 
-  it('does not print a password in its error', () => {
-    try {
-      new Client('localhost', { password: 'hunter2' });
-    } catch (error) {
-      expect((error as Error).message).not.toContain('hunter2');
-    }
+  describe('never prints the password', () => {
+    const password = 'hunter2-s3cret';
+    /** The password as text, as hex (util.inspect of a Buffer) and as JSON's list of bytes. */
+    const expectHidden = (text: string | undefined, secret: string = password) => {
+      const bytes = [...Buffer.from(secret)];
+      for (const form of [
+        secret,
+        bytes.map((byte) => byte.toString(16).padStart(2, '0')).join(' '),
+        Buffer.from(secret).toString('hex'),
+        bytes.join(','),
+      ]) {
+        expect(text ?? '').not.toContain(form);
+      }
+    };
+
+    it.each([
+      ['without a username', { password }, password],
+      ['holding a line break', { username: 'bob', password: `${password}\r\n` }, password],
+      ['with a bad username', { username: 'b o b', password }, password],
+      ['with an unknown option', { username: 'bob', password, timeout: 5 }, password],
+      ['with another bad option', { username: 'bob', password, timeoutMs: -1 }, password],
+      ['with a bad tls option', { username: 'bob', password, tls: 'yes' }, password],
+      ['as a number', { username: 'bob', password: 987654321 }, '987654321'],
+    ])('in the error of options %s: message, stack, util.inspect and JSON', (_, options, secret) => {
+      let thrown: unknown;
+      try {
+        new Client('localhost', options as never);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ code: 'ERR_INVALID_OPTION' });
+      const error = thrown as Error;
+      expectHidden(error.message, secret);
+      expectHidden(error.stack, secret);
+      expectHidden(inspect(error, { showHidden: true, depth: Number.POSITIVE_INFINITY }), secret);
+      expectHidden(JSON.stringify(error), secret);
+    });
+
+    it('in util.inspect or JSON of a client, its clone, or its parsed options', () => {
+      const client = new Client('localhost', { username: 'bob', password });
+      const deep = { showHidden: true, depth: Number.POSITIVE_INFINITY, getters: true } as const;
+      for (const shown of [client, client.clone(), parseOptions({ username: 'bob', password })]) {
+        expectHidden(inspect(shown, deep));
+        expectHidden(JSON.stringify(shown));
+      }
+      // The parsed options still carry the credentials, for the connection to send.
+      expect(parseOptions({ username: 'bob', password }).auth).toBeDefined();
+    });
   });
 
   it('accepts every documented option', () => {
