@@ -1,8 +1,7 @@
 import { tracingChannel } from 'node:diagnostics_channel';
-import { describe, expect, it } from 'vitest';
-import { Client, type CommandContext, channelNames } from '../src/index.ts';
-import { startMemcached } from '../src/testing.ts';
-import { sharedClient, track } from './support.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { Client, type CommandContext, channelNames, channels } from '../src/index.ts';
+import { ownServer, sharedClient, track } from './support.ts';
 
 describe('diagnostics_channel', () => {
   it('traces every command on clonepool:memcached:command with its key, result and error', async () => {
@@ -46,14 +45,60 @@ describe('diagnostics_channel', () => {
     ]);
   });
 
-  it('has no subscribers by default, so commands skip it', () => {
-    expect(tracingChannel(channelNames.command).hasSubscribers).toBe(false);
+  it('is skipped by every command while nobody subscribes, and used by each once someone does', async () => {
+    const client = sharedClient();
+    const commands = () => [
+      client.set('skip', 1),
+      client.add('skip-add', 1),
+      client.get('skip'),
+      client.gets('skip'),
+      client.gat('skip', 60),
+      client.getMulti(['skip']),
+      client.setMulti({ skip: 2 }),
+      client.incr('skip'),
+      client.touch('skip', 60),
+      client.delete('skip-add'),
+      client.deleteMulti(['skip-none']),
+      client.version(),
+      client.get('bad key').catch(() => undefined),
+    ];
+    const trace = vi.spyOn(channels.command, 'tracePromise');
+    try {
+      expect(channels.command.hasSubscribers).toBe(false);
+      await Promise.all(commands());
+      expect(trace).not.toHaveBeenCalled();
+      const handlers = { start: () => {}, end: () => {}, asyncStart: () => {}, asyncEnd: () => {}, error: () => {} };
+      channels.command.subscribe(handlers);
+      try {
+        await Promise.all(commands());
+      } finally {
+        channels.command.unsubscribe(handlers);
+      }
+      expect(trace).toHaveBeenCalledTimes(13);
+      expect(trace.mock.calls.map(([, context]) => (context as CommandContext).command)).toEqual([
+        'set',
+        'add',
+        'get',
+        'gets',
+        'gat',
+        'getMulti',
+        'setMulti',
+        'incr',
+        'touch',
+        'delete',
+        'deleteMulti',
+        'version',
+        'get',
+      ]);
+    } finally {
+      trace.mockRestore();
+    }
   });
 });
 
 describe('events', () => {
   it("emits connect, disconnect, reconnect and error; an 'error' with no listener never throws", async () => {
-    const server = await startMemcached();
+    const server = await ownServer();
     const address = server.address;
     const quiet = track(new Client(address, { retryTimeoutMs: 0 }));
     const observed = track(new Client(address, { retryTimeoutMs: 0 }));
@@ -72,5 +117,11 @@ describe('events', () => {
     expect(events[0]).toBe(`connect ${address}`);
     expect(events).toContain(`disconnect ${address}`);
     expect(events.at(-1)).toBe('error ERR_MEMCACHED_CONNECTION');
+    expect(events).not.toContain(`reconnect ${address}`);
+    // The server is back at the same address: the next command connects again, as a reconnect.
+    await server.restart();
+    expect(await observed.set('a', 2)).toBe(true);
+    expect(events.at(-1)).toBe(`reconnect ${address}`);
+    expect(events.filter((event) => event.startsWith('connect '))).toHaveLength(1);
   });
 });
