@@ -8,17 +8,56 @@ export interface Snippet {
   readonly code: string;
   /** The lines the program must print, from its `// → text` comments, in order. */
   readonly expected: readonly string[];
-  /** Why the fence is not run, when it carries `doctest:skip <reason>`. */
+  /** Why the fence is neither checked nor run, when it carries `doctest:skip <reason>`. */
   readonly skip: string | undefined;
+  /** Why the fence is type-checked but not run, when it carries `doctest:no-run <reason>`. */
+  readonly noRun: string | undefined;
+  /**
+   * The oldest Node major the fence needs, from a `node>=N` option (say, `await using`
+   * needs 24); undefined when it runs on the Node running the doctests, the oldest supported.
+   */
+  readonly node: number | undefined;
 }
 
 const FENCE_LANGS = new Set(['ts', 'typescript']);
 const EXPECTED = /^\s*\/\/ →(?: (.*))?$/;
-const SKIP = /\bdoctest:skip\b(.*)$/;
+const OPTIONS = 'node>=N, doctest:skip <reason>, doctest:no-run <reason>';
 
-/** Thrown for a fence the runner cannot accept (an opt-out without a reason, an unclosed fence). */
+/** Thrown for a fence the runner cannot accept (an unknown option, an opt-out without a reason, an unclosed fence). */
 export class SnippetFormatError extends Error {
   override name = 'SnippetFormatError';
+}
+
+interface FenceOptions {
+  readonly skip: string | undefined;
+  readonly noRun: string | undefined;
+  readonly node: number | undefined;
+}
+
+/**
+ * Reads a fence's options, the words after its language: `node>=N`, then at
+ * most one of `doctest:skip <reason>` or `doctest:no-run <reason>`, whose reason
+ * is the rest of the line. Anything else is refused, so a typo cannot quietly
+ * run a fence on the wrong Node or not at all.
+ */
+function parseOptions(info: string, where: string): FenceOptions {
+  let rest = info.trim();
+  let node: number | undefined;
+  for (;;) {
+    const version = /^node>=(\d+)(?:\s+|$)/.exec(rest);
+    if (version === null) break;
+    node = Number(version[1]);
+    rest = rest.slice(version[0].length);
+  }
+  if (rest === '') return { skip: undefined, noRun: undefined, node };
+  const optOut = /^doctest:(skip|no-run)\b(.*)$/.exec(rest);
+  if (optOut === null) {
+    throw new SnippetFormatError(`${where}: unknown fence option "${rest.split(/\s/, 1)[0]}" (options: ${OPTIONS})`);
+  }
+  const [, kind, text = ''] = optOut;
+  const reason = text.trim();
+  if (reason === '') throw new SnippetFormatError(`${where}: doctest:${kind} needs a reason after it`);
+  return kind === 'skip' ? { skip: reason, noRun: undefined, node } : { skip: undefined, noRun: reason, node };
 }
 
 function snippet(file: string, line: number, info: string, lines: string[]): Snippet {
@@ -28,13 +67,7 @@ function snippet(file: string, line: number, info: string, lines: string[]): Sni
     const match = EXPECTED.exec(l);
     if (match) expected.push(match[1] ?? '');
   }
-  const skipMatch = SKIP.exec(info);
-  let skip: string | undefined;
-  if (skipMatch) {
-    skip = (skipMatch[1] ?? '').trim();
-    if (skip === '') throw new SnippetFormatError(`${file}:${line}: doctest:skip needs a reason after it`);
-  }
-  return { file, line, code, expected, skip };
+  return { file, line, code, expected, ...parseOptions(info, `${file}:${line}`) };
 }
 
 /**

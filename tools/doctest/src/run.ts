@@ -1,28 +1,53 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import type { Snippet } from './extract.ts';
 
 /** A snippet written to disk, ready to check and run. */
 export interface PreparedSnippet extends Snippet {
-  /** Absolute path of the generated `.ts` file. */
+  /** Absolute path of the generated `.ts` file, which is type-checked. */
   readonly path: string;
+  /** Absolute path of the `.mjs` file that runs: the same program with only its types removed. */
+  readonly program: string;
 }
 
 /**
- * Writes each snippet to `dir` as its own module. `dir` must sit inside a
- * package that depends on everything the snippets import.
+ * Removes a snippet's types and nothing else: TypeScript's `transpileModule`
+ * with target ESNext leaves every piece of JavaScript syntax as it is, so a
+ * fence that uses syntax the oldest supported Node lacks (`await using` on
+ * Node 20 and 22) fails as it would for a user who pastes it, instead of being
+ * lowered the way tsx or a bundler would. An inline source map keeps stack
+ * traces on the snippet's own lines.
+ */
+export function stripTypes(code: string, fileName: string): string {
+  return ts.transpileModule(code, {
+    fileName,
+    compilerOptions: {
+      target: ts.ScriptTarget.ESNext,
+      module: ts.ModuleKind.ESNext,
+      verbatimModuleSyntax: true,
+      inlineSourceMap: true,
+      inlineSources: true,
+    },
+  }).outputText;
+}
+
+/**
+ * Writes each snippet to `dir` as its own module, twice: as TypeScript to
+ * type-check and as the JavaScript that runs. `dir` must sit inside a package
+ * that depends on everything the snippets import.
  */
 export function prepare(snippets: readonly Snippet[], dir: string): PreparedSnippet[] {
   mkdirSync(dir, { recursive: true });
   return snippets.map((s, index) => {
-    const name = `${String(index).padStart(3, '0')}-${s.file.replace(/[^\w]+/g, '_')}-L${s.line}.ts`;
-    const path = join(dir, name);
-    writeFileSync(path, `// ${s.file}:${s.line}\n${s.code}`);
-    return { ...s, path };
+    const name = `${String(index).padStart(3, '0')}-${s.file.replace(/[^\w]+/g, '_')}-L${s.line}`;
+    const path = join(dir, `${name}.ts`);
+    const program = join(dir, `${name}.mjs`);
+    const source = `// ${s.file}:${s.line}\n${s.code}`;
+    writeFileSync(path, source);
+    writeFileSync(program, stripTypes(source, path));
+    return { ...s, path, program };
   });
 }
 
@@ -64,27 +89,54 @@ export interface RunResult {
   readonly timedOut: boolean;
 }
 
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+const nodeBinaries = new Map<number, Promise<string>>();
 
 /**
- * Runs a prepared snippet in a fresh Node process with the workspace's source
- * condition, and waits for it to exit on its own. A snippet still running
- * after `timeoutMs` (an open socket, a timer) is killed and reported as timed out.
+ * The Node binary a snippet runs on: the one running the doctests (the oldest
+ * supported, in CI), or for a `node>=N` fence, when that one is older, the
+ * latest Node N from npm's `node` package, fetched once through npx.
  */
-export function runSnippet(
+export function nodeFor(snippet: Pick<Snippet, 'node'>): Promise<string> {
+  const major = snippet.node;
+  if (major === undefined || Number(process.versions.node.split('.')[0]) >= major) {
+    return Promise.resolve(process.execPath);
+  }
+  let binary = nodeBinaries.get(major);
+  if (binary === undefined) {
+    binary = new Promise((resolve, reject) => {
+      execFile(
+        'npx',
+        ['--yes', `node@${major}`, '-p', 'process.execPath'],
+        { env: { ...process.env, NODE_OPTIONS: '' } },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`could not get Node ${major} through npx: ${stderr || error.message}`));
+          else resolve(stdout.trim());
+        },
+      );
+    });
+    nodeBinaries.set(major, binary);
+  }
+  return binary;
+}
+
+/**
+ * Runs a prepared snippet's JavaScript in a fresh Node process, as a user
+ * would run it: plain `node`, no loader, packages resolved as published (their
+ * built `dist/`). It waits for the process to exit on its own; a snippet still
+ * running after `timeoutMs` (an open socket, a timer) is killed and reported
+ * as timed out.
+ */
+export async function runSnippet(
   snippet: PreparedSnippet,
   { env = {}, timeoutMs = 20_000 }: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<RunResult> {
+  const node = await nodeFor(snippet);
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@clonepool/source', '--import', tsxLoader, '--no-warnings', snippet.path],
-      {
-        cwd: join(snippet.path, '..'),
-        env: { ...process.env, ...env, NODE_OPTIONS: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(node, ['--enable-source-maps', snippet.program], {
+      cwd: join(snippet.program, '..'),
+      env: { ...process.env, ...env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -10,6 +10,7 @@ import {
   prepare,
   runSnippet,
   SnippetFormatError,
+  stripTypes,
   typecheck,
 } from '../src/index.ts';
 
@@ -20,10 +21,13 @@ const page = extractFromMarkdown(readFileSync(join(fixtures, 'pages.md'), 'utf8'
 const workDir = join(import.meta.dirname, '..', '.doctest');
 
 describe('extracting snippets', () => {
-  it('takes only ts fences of a Markdown page, with their lines, stated output and opt-outs', () => {
-    expect(page.map((s) => s.line)).toEqual([6, 13, 20, 27, 33]);
+  it('takes only ts fences of a Markdown page, with their lines, stated output and options', () => {
+    expect(page.map((s) => s.line)).toEqual([6, 13, 20, 27, 33, 43, 60, 69, 78, 85]);
     expect(page[0]?.expected).toEqual(['2']);
     expect(page[4]?.skip).toBe('it would format the disk');
+    expect(page.map((s) => s.node)).toEqual([...Array(7).fill(undefined), 24, undefined, undefined]);
+    expect(page[8]?.noRun).toBe('it would need a server');
+    expect(page[8]?.skip).toBeUndefined();
     expect(page.some((s) => s.code.includes('JavaScript fences'))).toBe(false);
   });
 
@@ -34,9 +38,29 @@ describe('extracting snippets', () => {
     expect(snippets[0]?.expected).toEqual(['42']);
   });
 
-  it('refuses an opt-out without a reason and an unclosed fence', () => {
+  it('refuses an opt-out without a reason, an unknown option and an unclosed fence', () => {
     expect(() => extractFromMarkdown('```ts doctest:skip\nx\n```\n', 'a.md')).toThrow(SnippetFormatError);
+    expect(() => extractFromMarkdown('```ts doctest:no-run \nx\n```\n', 'a.md')).toThrow(/needs a reason/);
+    expect(() => extractFromMarkdown('```ts node>24\nx\n```\n', 'a.md')).toThrow(/unknown fence option "node>24"/);
+    expect(() => extractFromMarkdown('```ts doctest:skipped why\nx\n```\n', 'a.md')).toThrow(/unknown fence option/);
     expect(() => extractFromMarkdown('```ts\nx\n', 'b.md')).toThrow(/unclosed/);
+  });
+});
+
+describe('running snippets as a user would', () => {
+  it('runs them on the oldest Node the packages support', () => {
+    const engines = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).engines.node;
+    const oldest = /^>=(\d+)\./.exec(engines)?.[1];
+    expect(process.versions.node.split('.')[0]).toBe(oldest);
+  });
+
+  it('removes types and leaves every other piece of syntax as written', () => {
+    const js = stripTypes(
+      'import type { X } from "x";\nconst a: number = 1;\n{ await using r = a as unknown as AsyncDisposable; }\n',
+      'a.ts',
+    );
+    expect(js).not.toMatch(/import type|: number|as unknown/);
+    expect(js).toMatch(/await using r = a;/);
   });
 });
 
@@ -69,6 +93,25 @@ describe('checking snippets', () => {
     expect(result.timedOut).toBe(true);
   });
 
+  it('runs a snippet with its types removed on the oldest supported Node', async () => {
+    const result = await runSnippet(prepared[5]!);
+    expect(result.stderr).toBe('');
+    expect(compareOutput(page[5]!, result.stdout)).toBeUndefined();
+  });
+
+  it('fails a snippet that uses syntax the oldest supported Node cannot parse (await using)', async () => {
+    const result = await runSnippet(prepared[6]!);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/SyntaxError/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('runs a snippet marked node>=24 on Node 24', async () => {
+    const result = await runSnippet(prepared[7]!);
+    expect(result.stderr).toBe('');
+    expect(compareOutput(page[7]!, result.stdout)).toBeUndefined();
+  }, 120_000);
+
   it('reports a snippet that throws through its exit code and stderr', async () => {
     const [thrower] = prepare(
       extractFromMarkdown("```ts\nthrow new Error('boom');\n```\n", 'c.md'),
@@ -81,7 +124,7 @@ describe('checking snippets', () => {
 });
 
 describe('the doctest suite end to end', () => {
-  it('passes the good fence, fails the wrong, ill-typed and hanging ones, and skips the opted-out one', async () => {
+  it('passes the good fences, fails the wrong, ill-typed, hanging and unparsable ones, and skips the opted-out one', async () => {
     const { execFile } = await import('node:child_process');
     const suite = join(fixtures, 'suite');
     const report = join(workDir, 'suite-report.json');
@@ -113,5 +156,14 @@ describe('the doctest suite end to end', () => {
     expect(byTitle['line 27']?.status).toBe('failed');
     expect(byTitle['line 27']?.failureMessages.join('')).toContain('something was left open');
     expect(byTitle['line 33 (not run: it would format the disk)']?.status).toBe('skipped');
+    expect(byTitle['line 43']?.status).toBe('passed');
+    expect(byTitle['line 60']?.status).toBe('failed');
+    expect(byTitle['line 60']?.failureMessages.join('')).toContain('cannot parse `using` declarations');
+    expect(byTitle['line 69 (on Node 24)']?.status).toBe('passed');
+    expect(byTitle['line 78 (type-checked, not run: it would need a server)']?.status).toBe('passed');
+    expect(byTitle['line 85 (type-checked, not run: it would need a server)']?.status).toBe('failed');
+    expect(byTitle['line 85 (type-checked, not run: it would need a server)']?.failureMessages.join('')).toContain(
+      'does not type-check',
+    );
   }, 120_000);
 });
