@@ -7,7 +7,8 @@ const root = join(import.meta.dirname, '..', '..');
 defineDoctests({
   snippets: collectSnippets(root),
   workDir: join(import.meta.dirname, '..', '.doctest'),
-  tsconfig: join(import.meta.dirname, '..', 'tsconfig.json'),
+  // Type-checked as a user's project compiles them: NodeNext, strict, against the packages' published types.
+  tsconfig: join(import.meta.dirname, '..', 'tsconfig.doctest.json'),
   env: () => inject('doctestEnv'),
 });
 

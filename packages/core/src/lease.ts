@@ -38,9 +38,12 @@ export interface LeaseOwner<C> {
 }
 
 /**
- * One client lent by a pool until the lease is released. Works with explicit
- * resource management: `await using lease = await pool.reserve()` gives the
- * client back when the block ends, also when it throws.
+ * One client lent by a pool until the lease is released. Release it in a
+ * `finally` (or let `pool.use(fn)` do it) so the client comes back also when
+ * the code using it throws. It is disposable too: on Node 24+, or in
+ * TypeScript compiled to a target below `esnext`, `await using lease = await
+ * pool.reserve()` releases it when the block ends (Node 20 and 22 cannot parse
+ * `using` themselves).
  *
  * Pools make leases; users take `client`, then `release()` (or `discard()` a
  * client that went bad). Both are idempotent, and after either, reading
@@ -55,9 +58,11 @@ export interface LeaseOwner<C> {
  * const owner: LeaseOwner<string> = {
  *   settle: (client, discarded) => console.log(`back: ${client}, discarded: ${discarded}`),
  * };
- * {
- *   using lease = new Lease('client-1', owner);
+ * const lease = new Lease('client-1', owner);
+ * try {
  *   console.log(lease.client);
+ * } finally {
+ *   lease.release();
  * }
  * // → client-1
  * // → back: client-1, discarded: false

@@ -103,8 +103,12 @@ export interface PoolStats {
  *
  * // Code written against Pool works with every strategy.
  * async function shout(pool: Pool<string>): Promise<string> {
- *   await using lease = await pool.reserve();
- *   return lease.client.toUpperCase();
+ *   const lease = await pool.reserve();
+ *   try {
+ *     return lease.client.toUpperCase();
+ *   } finally {
+ *     lease.release();
+ *   }
  * }
  * const pool = new OneClientPool('client-1');
  * console.log(await shout(pool), pool.stats().reserved);

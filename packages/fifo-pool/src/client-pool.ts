@@ -178,7 +178,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
 
   /**
    * Lends the client at the head of the idle queue, as pylibmc's `reserve()`.
-   * Release the lease (or `await using` it) to give the client back.
+   * Release the lease in a `finally` (or `await using` it on Node 24+) to give the client back.
    *
    * - Non-blocking (the default): rejects at once with `ERR_POOL_EXHAUSTED`
    *   when every client is out.

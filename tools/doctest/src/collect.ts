@@ -16,12 +16,19 @@ function walk(dir: string, accept: (name: string) => boolean, out: string[] = []
 
 /**
  * Every doctest of the repository at `root`: the ` ```ts ` fences of
- * `docs/**\/*.md` and the `@example` fences in `packages/*\/src/**\/*.ts`.
+ * `docs/**\/*.md`, of the root `README.md` and of each `packages/*\/README.md`
+ * (what npm and GitHub show), and the `@example` fences in `packages/*\/src/**\/*.ts`.
  */
 export function collectSnippets(root: string): Snippet[] {
-  const markdown = walk(join(root, 'docs'), (n) => n.endsWith('.md'));
-  const sources = readdirSync(join(root, 'packages'))
-    .map((p) => join(root, 'packages', p, 'src'))
+  const packages = readdirSync(join(root, 'packages'))
+    .sort()
+    .map((p) => join(root, 'packages', p));
+  const readmes = [join(root, 'README.md'), ...packages.map((p) => join(p, 'README.md'))].filter((p) =>
+    statSync(p, { throwIfNoEntry: false })?.isFile(),
+  );
+  const markdown = [...walk(join(root, 'docs'), (n) => n.endsWith('.md')), ...readmes];
+  const sources = packages
+    .map((p) => join(p, 'src'))
     .filter((p) => statSync(p, { throwIfNoEntry: false })?.isDirectory())
     .flatMap((dir) => walk(dir, (n) => n.endsWith('.ts') && !n.endsWith('.d.ts')));
   return [
