@@ -2,8 +2,11 @@
 // the docs (docs/public/bench/*.svg). No dependencies: each chart is a string
 // of SVG built here, self-contained and readable with or without CSS.
 //
-//   node bench/charts.mjs                      # bench/results → docs/public/bench
+//   node bench/charts.mjs                      # bench/results → docs/public/bench, and the figures in the docs
 //   node bench/charts.mjs <results-dir> <out-dir>
+//
+// It also fills the <!-- bench:… --> markers of every docs page and README
+// with the figures the same results give (figures.mjs).
 //
 // The docs embed the charts as <img>, and an <img> does not inherit the page's
 // colours: `currentColor` inside it is the SVG's own `color`. So every chart
@@ -94,7 +97,7 @@ export function barChart({ id, title, subtitle, axis, format, bars, footer }) {
   const height = plotBottom + 76;
   const n = (v) => Number(v.toFixed(1));
 
-  const describe = bars.map((b) => `${b.label}: ${b.failed ? `failed (${b.failed})` : format(b.value)}`).join('; ');
+  const describe = describeBars({ bars, format });
   const out = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-labelledby="${id}-title ${id}-desc" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif" font-size="${FONT}">`,
@@ -155,12 +158,17 @@ export function barChart({ id, title, subtitle, axis, format, bars, footer }) {
   return `${out.join('\n')}\n`;
 }
 
+/** Each bar and its value as text, for screen readers and alt text: "label: value; label: value". */
+export function describeBars({ bars, format }) {
+  return bars.map((b) => `${b.label}: ${b.failed ? `failed (${b.failed})` : format(b.value)}`).join('; ');
+}
+
 const perSec = (unit) => (v) => `${rate(v)} ${unit}/s`;
 const micro = (v) => `${v.toFixed(2)} µs`;
 const nano = (v) => `${v.toFixed(0)} ns`;
 
-/** "Recorded 25 Nov 2026 at 13:34 UTC · Node v20.20.2 · 2 cores (shared) · bench/results/x.json" */
-function footerOf(run, file) {
+/** "Recorded 25 Nov 2026 13:34 UTC at abc1234 · Node v20.20.2 · 2 cores, shared · bench/results/x.json" */
+export function footerOf(run, file) {
   const when = new Date(run.started);
   const date = when.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
   const time = when.toISOString().slice(11, 16);
@@ -175,7 +183,7 @@ function bar(label, kind, result, pick) {
   return { label, kind, value: pick(result) };
 }
 
-const CLIENT_LABELS = {
+export const CLIENT_LABELS = {
   raw: ['raw socket ceiling', 'reference'],
   clonepool: ['@clonepool/memcached', 'ours'],
   memjs: ['memjs', 'peer'],
@@ -321,26 +329,34 @@ const SUITES = {
 };
 
 /**
- * The charts for a set of recorded runs, keyed by results file name
- * (`fifo-pool.json` → its parsed JSON). Files of unknown suites are skipped.
+ * The chart specifications (see {@link barChart}) for a set of recorded runs,
+ * keyed by results file name (`fifo-pool.json` → its parsed JSON). Files of
+ * unknown suites are skipped.
+ */
+export function chartSpecs(runs) {
+  return Object.entries(runs).flatMap(([file, run]) => SUITES[basename(file, '.json')]?.(run, file) ?? []);
+}
+
+/**
+ * The charts for a set of recorded runs, as {@link chartSpecs} takes them.
  * @returns {{ file: string, svg: string }[]}
  */
 export function renderCharts(runs) {
-  const charts = [];
-  for (const [file, run] of Object.entries(runs)) {
-    const specs = SUITES[basename(file, '.json')];
-    if (!specs) continue;
-    for (const chart of specs(run, file)) charts.push({ file: `${chart.id}.svg`, svg: barChart(chart) });
-  }
-  return charts;
+  return chartSpecs(runs).map((chart) => ({ file: `${chart.id}.svg`, svg: barChart(chart) }));
 }
 
-/** Reads every results file in `resultsDir`, writes each chart into `outDir`, and returns the paths written. */
-export async function writeCharts(resultsDir, outDir) {
+/** Every results file in `resultsDir`, parsed, keyed by file name. */
+export async function readRuns(resultsDir) {
   const runs = {};
   for (const file of (await readdir(resultsDir)).filter((f) => f.endsWith('.json')).sort()) {
     runs[file] = JSON.parse(await readFile(join(resultsDir, file), 'utf8'));
   }
+  return runs;
+}
+
+/** Reads every results file in `resultsDir`, writes each chart into `outDir`, and returns the paths written. */
+export async function writeCharts(resultsDir, outDir) {
+  const runs = await readRuns(resultsDir);
   await mkdir(outDir, { recursive: true });
   const written = [];
   for (const { file, svg } of renderCharts(runs)) {
@@ -350,8 +366,26 @@ export async function writeCharts(resultsDir, outDir) {
   return written;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** `node bench/charts.mjs [results-dir] [out-dir]`: the charts, then the figures in every page. */
+async function main() {
   const here = (path) => fileURLToPath(new URL(path, import.meta.url));
   const [resultsDir = here('./results/'), outDir = here('../docs/public/bench/')] = process.argv.slice(2);
   for (const path of await writeCharts(resultsDir, outDir)) console.log(`wrote ${path}`);
+  // The figures quoted in the docs and READMEs, from the same results (see figures.mjs). It
+  // imports this module, so it is loaded only here, once this module has finished loading.
+  const { benchFigures, figurePages, fillFigures } = await import('./figures.mjs');
+  const figures = benchFigures(await readRuns(resultsDir));
+  for (const page of figurePages(here('..'))) {
+    const filled = fillFigures(page.text, figures, page.name);
+    if (filled === page.text) continue;
+    await writeFile(page.path, filled);
+    console.log(`updated the figures in ${page.name}`);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 }

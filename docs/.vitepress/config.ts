@@ -1,5 +1,11 @@
 import { defineConfig } from 'vitepress';
 import { withMermaid } from 'vitepress-plugin-mermaid';
+import { fillFigures, recordedFigures } from '../../bench/figures.mjs';
+
+// Every benchmark figure on the site comes from the recorded results (bench/results/*.json):
+// pages hold them in <!-- bench:name --> markers, filled here at build time (and in the
+// committed Markdown by `node bench/charts.mjs`, which a test keeps up to date).
+const figures = await recordedFigures();
 
 export default withMermaid(
   defineConfig({
@@ -12,6 +18,13 @@ export default withMermaid(
     ignoreDeadLinks: false,
     // Mermaid's renderer is one large chunk, loaded only on pages with a diagram.
     vite: { build: { chunkSizeWarningLimit: 4096 } },
+    markdown: {
+      config(md) {
+        md.core.ruler.before('normalize', 'bench-figures', (state) => {
+          state.src = fillFigures(state.src, figures, String(state.env?.relativePath ?? 'a page'));
+        });
+      },
+    },
     themeConfig: {
       logo: '/logo.svg',
       search: { provider: 'local' },

@@ -1,0 +1,479 @@
+// The figures the docs and READMEs quote, computed from the recorded bench
+// results (bench/results/*.json), and the markers that hold them in Markdown.
+//
+// A page never types a measured figure: it writes a marker, and
+// `node bench/charts.mjs` fills it from the results, next to the charts:
+//
+//   one caller <!-- bench:fifo.single.clientpool.vs.generic-pool -->2.62×<!-- /bench --> generic-pool
+//
+//   <!-- bench:fifo.table -->
+//
+//   | case | one caller (cycles/s) | …
+//
+//   <!-- /bench -->
+//
+// HTML comments are invisible on GitHub, on npm and on the site, so a page
+// reads the same everywhere; the VitePress build fills the markers again from
+// the results, and bench/test/figures.test.mjs fails when a committed page
+// differs from what the results give, or quotes a figure outside a marker.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CLIENT_LABELS, chartSpecs, describeBars, footerOf, rate, readRuns } from './charts.mjs';
+
+/** `a ÷ b` as the suites print a ratio: `2.62×`. */
+const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+const us = (v, digits = 1) => `${v.toFixed(digits)} µs`;
+/** Microseconds as milliseconds: `4.7 ms`. */
+const msOf = (v) => `${(v / 1000).toFixed(1)} ms`;
+const ns = (v) => `${Math.round(v).toLocaleString('en')} ns`;
+const whole = (v) => Math.round(v).toLocaleString('en');
+const range = (values, format) => `${format(Math.min(...values))}–${format(Math.max(...values))}`;
+const load = (run) => `${run.loadAverage.before[0].toFixed(2)} → ${run.loadAverage.after[0].toFixed(2)}`;
+
+/** A Markdown table: a header row, then rows; `bold` rows (ours) are set in bold. */
+function table(header, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [
+    line(header),
+    line(header.map(() => '---')),
+    ...rows.map(({ cells, bold }) => line(bold ? cells.map((c) => (c === '—' ? c : `**${c}**`)) : cells)),
+  ].join('\n');
+}
+
+/** What a table's figures come from, under it. */
+const provenance = (run, file) => `_${footerOf(run, file)}; load average ${load(run)}._`;
+
+/** The FIFO pool's cases: [slug, name in the results, label in tables]. */
+const FIFO_CASES = [
+  ['floor', 'bare floor', 'bare floor (array pop/push around an `await`)'],
+  ['clientpool', 'ClientPool', 'ClientPool'],
+  ['generic-pool', 'generic-pool', 'generic-pool 3'],
+  ['tarn', 'tarn', 'tarn 3'],
+];
+
+/** `format(pick(r))`, or why there is no figure: the case failed, or is not in this run. */
+function figureOf(r, pick, format) {
+  if (r === undefined) return 'not in this run';
+  if (r.failed) return `failed: ${r.failed}`;
+  return format(pick(r));
+}
+
+function fifoFigures(run, file, add) {
+  const { clients, callers } = run.settings;
+  const result = Object.fromEntries(FIFO_CASES.map(([slug, name]) => [slug, run.results[name] ?? {}]));
+  const ours = result.clientpool;
+  for (const [slug] of FIFO_CASES) {
+    const { single, contended, rounds = [] } = result[slug];
+    add(
+      `fifo.single.${slug}`,
+      figureOf(single, (r) => r.opsPerSec, rate),
+    );
+    add(
+      `fifo.contended.${slug}`,
+      figureOf(contended, (r) => r.opsPerSec, rate),
+    );
+    add(
+      `fifo.p99.${slug}`,
+      figureOf(contended, (r) => r.p99WaitUs, msOf),
+    );
+    const contendedRounds = rounds.map((round) => round.contended).filter(Number.isFinite);
+    add(`fifo.contended.${slug}.rounds`, contendedRounds.length > 0 ? range(contendedRounds, rate) : 'no rounds');
+    if (slug === 'clientpool') continue;
+    const versus = (mine, theirs, pick) =>
+      mine?.failed || theirs?.failed || !mine || !theirs ? 'not measured' : ratio(pick(mine), pick(theirs));
+    add(
+      `fifo.single.clientpool.vs.${slug}`,
+      versus(ours.single, single, (r) => r.opsPerSec),
+    );
+    add(
+      `fifo.contended.clientpool.vs.${slug}`,
+      versus(ours.contended, contended, (r) => r.opsPerSec),
+    );
+    add(
+      `fifo.p99.clientpool.vs.${slug}`,
+      versus(ours.contended, contended, (r) => r.p99WaitUs),
+    );
+  }
+  add('fifo.load', load(run));
+  add(
+    'fifo.table',
+    `${table(
+      [
+        'case',
+        'one caller (cycles/s)',
+        'bytes/cycle',
+        `${whole(callers)} callers / ${whole(clients)} clients (cycles/s)`,
+        'p99 wait',
+        'max wait',
+      ],
+      FIFO_CASES.map(([slug, , label]) => {
+        const { single, contended } = result[slug];
+        return {
+          bold: slug === 'clientpool',
+          cells: [
+            label,
+            figureOf(single, (r) => r.opsPerSec, rate),
+            figureOf(single, (r) => r.bytesPerCycle, whole),
+            figureOf(contended, (r) => r.opsPerSec, rate),
+            figureOf(contended, (r) => r.p99WaitUs, msOf),
+            figureOf(
+              contended,
+              (r) => r.maxWaitUs / 1000,
+              (v) => `${whole(v)} ms`,
+            ),
+          ],
+        };
+      }),
+    )}\n\n${provenance(run, file)}`,
+    true,
+  );
+}
+
+/** The mapped-pool suite's cycle cases: [slug, name in the results, label in tables]. */
+const MAPPED_CYCLES = [
+  ['run-context', 'MappedPool, in a run() context', '`MappedPool`, in a `run()` context holding its client'],
+  [
+    'fifo-als',
+    'ClientPool (FIFO), in an ALS context',
+    '`ClientPool` (FIFO), 1 client, in an `AsyncLocalStorage` context',
+  ],
+  [
+    'floor-als',
+    'bare floor, in an ALS context',
+    'bare floor (array pop/push around an `await`), in an `AsyncLocalStorage` context',
+  ],
+  ['root-context', 'MappedPool, root context (no ALS)', '`MappedPool`, root context (no `AsyncLocalStorage` entered)'],
+  ['fifo', 'ClientPool (FIFO), 1 client (no ALS)', '`ClientPool` (FIFO), 1 client'],
+  ['floor', 'bare floor (no ALS)', 'bare floor'],
+];
+const MAPPED_CONTEXTS = [
+  [
+    'first-reserve',
+    'run() + first reserve (clone) + release + relinquish',
+    '`run()` + first reserve (a synchronous clone) + release + relinquish',
+  ],
+  ['empty', 'run() with an empty body', '`run()` with an empty body'],
+];
+
+function mappedFigures(run, file, add) {
+  const slugOf = Object.fromEntries(MAPPED_CYCLES.map(([slug, name]) => [name, slug]));
+  for (const [slug, name] of MAPPED_CYCLES) add(`mapped.ns.${slug}`, ns(1e9 / run.results.cycles[name].opsPerSec));
+  for (const [slug, name] of MAPPED_CONTEXTS) {
+    add(`mapped.context.${slug}`, us(1e6 / run.results.contexts[name].opsPerSec));
+  }
+  // Each target compares a case with a baseline: the median of the paired per-round ratios, and their spread.
+  for (const target of run.targets) {
+    const name = `mapped.${slugOf[target.case]}.vs.${slugOf[target.baseline]}`;
+    add(name, ratio(target.ratio, 1));
+    add(`${name}.rounds`, `${range(target.ratios, (v) => v.toFixed(2))}×`);
+  }
+  add('mapped.floor-als.vs.floor', ratio(run.alsTax.ratio, 1));
+  add('mapped.floor-als.vs.floor.rounds', `${range(run.alsTax.ratios, (v) => v.toFixed(2))}×`);
+  add('mapped.target', `${run.settings.target}×`);
+  add(
+    'mapped.table',
+    [
+      table(
+        ['reserve+release, back to back', 'ns/cycle', 'bytes/cycle'],
+        MAPPED_CYCLES.map(([slug, name, label]) => {
+          const r = run.results.cycles[name];
+          return { cells: [label, whole(1e9 / r.opsPerSec), whole(r.bytesPerCycle)], bold: slug === 'run-context' };
+        }),
+      ),
+      table(
+        ['per context', 'ns/run', 'bytes/run'],
+        MAPPED_CONTEXTS.map(([, name, label]) => {
+          const r = run.results.contexts[name];
+          return { cells: [label, whole(1e9 / r.opsPerSec), whole(r.bytesPerRun)] };
+        }),
+      ),
+      provenance(run, file),
+    ].join('\n\n'),
+    true,
+  );
+}
+
+/** The memcached suite's shapes: [slug, shape id]. */
+const MEMCACHED_SHAPES = [
+  ['get-100B', 'get-100B-c200'],
+  ['get-10KiB', 'get-10KiB-c200'],
+  ['multi-c1', 'multi-100-c1'],
+  ['multi-c10', 'multi-100-c10'],
+  ['multi-3servers', 'multi-100-3servers-c10'],
+];
+const PEERS = ['memjs', 'memcached', 'memcache-client'];
+const TABLE_CLIENTS = ['clonepool', ...PEERS, 'raw'];
+
+const sizeLabel = (bytes) => (bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`);
+
+function memcachedFigures(run, file, add) {
+  const label = (client) => CLIENT_LABELS[client][0];
+  for (const [slug, shape] of MEMCACHED_SHAPES) {
+    const results = run.results[shape];
+    const ours = results.clonepool;
+    for (const [client, r] of Object.entries(results)) {
+      add(`memcached.${slug}.${client}`, rate(r.opsPerSec));
+      if (client !== 'clonepool') add(`memcached.${slug}.vs.${client}`, ratio(ours.opsPerSec, r.opsPerSec));
+    }
+    const peers = PEERS.filter((peer) => results[peer]);
+    const best = peers.reduce((a, b) => (results[b].opsPerSec > results[a].opsPerSec ? b : a));
+    add(`memcached.${slug}.best-peer`, label(best));
+    add(`memcached.${slug}.vs.best-peer`, ratio(ours.opsPerSec, results[best].opsPerSec));
+  }
+
+  const gets = run.results['get-100B-c200'];
+  for (const [client, r] of Object.entries(gets)) {
+    add(`memcached.cpu.${client}`, us(r.cpuUsPerOp, 2));
+    add(`memcached.cpu-use.${client}`, `${(r.cpuUtilisation * 100).toFixed(0)}%`);
+  }
+  const thriftiest = PEERS.reduce((a, b) => (gets[b].cpuUsPerOp < gets[a].cpuUsPerOp ? b : a));
+  add('memcached.cpu.thriftiest-peer', label(thriftiest));
+  add('memcached.cpu.thriftiest-peer.value', us(gets[thriftiest].cpuUsPerOp, 2));
+  add('memcached.cpu.clonepool.vs.thriftiest-peer', ratio(gets.clonepool.cpuUsPerOp, gets[thriftiest].cpuUsPerOp));
+
+  const latency = run.results['latency-100B'];
+  for (const [client, r] of Object.entries(latency)) {
+    add(`memcached.latency.p50.${client}`, us(r.p50Us));
+    add(`memcached.latency.p99.${client}`, us(r.p99Us));
+  }
+  const memory = run.targets.find((t) => t.target.startsWith('memory flat'));
+  if (memory === undefined) throw new Error(`${file}: no memory target`);
+  add('memcached.memory', memory.measured);
+  add('memcached.memory-ops', whole(run.settings.memoryOps));
+  add('memcached.load', load(run));
+
+  const cell = (shape, client, format) => {
+    const r = run.results[shape]?.[client];
+    if (r === undefined) return '—';
+    return r.failed ? `failed: ${r.failed}` : format(r);
+  };
+  const shapeLabel = (shape, what) => {
+    const r = run.results[shape].clonepool;
+    return `${what(r)}, ${r.concurrency === 1 ? '1 caller' : `${r.concurrency} in flight`}`;
+  };
+  add(
+    'memcached.table',
+    `${table(
+      ['shape', ...TABLE_CLIENTS.map((c) => (c === 'clonepool' ? 'ours' : label(c)))],
+      [
+        [
+          'get-100B-c200',
+          (r) => `${sizeLabel(r.size)} gets`,
+          (r) => `${rate(r.opsPerSec)}/s, ${us(r.cpuUsPerOp, 2)} CPU/get`,
+        ],
+        ['get-10KiB-c200', (r) => `${sizeLabel(r.size)} gets`, (r) => `${rate(r.opsPerSec)}/s`],
+        ['multi-100-c1', (r) => `multi-get of ${r.multiKeys} keys`, (r) => `${rate(r.opsPerSec)} calls/s`],
+        ['multi-100-c10', (r) => `multi-get of ${r.multiKeys} keys`, (r) => `${rate(r.opsPerSec)} calls/s`],
+        [
+          'multi-100-3servers-c10',
+          (r) => `multi-get of ${r.multiKeys} keys over ${r.servers.length} servers`,
+          (r) => `${rate(r.opsPerSec)} calls/s`,
+        ],
+      ]
+        .map(([shape, what, format]) => ({
+          cells: [shapeLabel(shape, what), ...TABLE_CLIENTS.map((client) => cell(shape, client, format))],
+        }))
+        .concat({
+          cells: [
+            'one get at a time, p50 / p99',
+            ...TABLE_CLIENTS.map((client) =>
+              cell('latency-100B', client, (r) => `${r.p50Us.toFixed(1)} / ${us(r.p99Us)}`),
+            ),
+          ],
+        }),
+    )}\n\n${provenance(run, file)}`,
+    true,
+  );
+  add(
+    'memcached.latency-table',
+    table(
+      ['client', 'p50', 'p99'],
+      [...TABLE_CLIENTS.slice(-1), ...TABLE_CLIENTS.slice(0, -1)].map((client) => ({
+        cells: [label(client), us(latency[client].p50Us), us(latency[client].p99Us)],
+        bold: client === 'clonepool',
+      })),
+    ),
+    true,
+  );
+}
+
+function distributionFigures(run, _file, add) {
+  const slowest = run.results.reduce((a, b) => (b.lookupsPerSec < a.lookupsPerSec ? b : a));
+  add('distribution.slowest', `${slowest.kind}, ${slowest.servers} servers`);
+  add('distribution.slowest.ns', ns(1e9 / slowest.lookupsPerSec));
+}
+
+const SUITES = {
+  'fifo-pool': ['FIFO pool', fifoFigures],
+  'mapped-pool': ['mapped pool', mappedFigures],
+  memcached: ['memcached', memcachedFigures],
+  distribution: ['distribution', distributionFigures],
+};
+
+/** "all 10 targets passed", or "9 of 10 targets passed (missed: …)". */
+function targetSummary(targets) {
+  const missed = targets.filter((t) => t.status !== 'PASS');
+  if (missed.length === 0) return `all ${targets.length} targets passed`;
+  return `${targets.length - missed.length} of ${targets.length} targets passed (missed: ${missed
+    .map((t) => `${t.target}, ${t.status === 'MISS' ? t.measured : t.status.toLowerCase()}`)
+    .join('; ')})`;
+}
+
+/**
+ * Every figure the recorded runs give, by name: `{ text, block }`, where a
+ * block (a table, a chart) stands on lines of its own. `runs` maps results
+ * file names to their parsed JSON, as `readRuns` in charts.mjs returns them;
+ * suites without a results file give no figures.
+ * @returns {Map<string, { text: string, block: boolean }>}
+ */
+export function benchFigures(runs) {
+  const figures = new Map();
+  const add = (name, text, block = false) => {
+    if (figures.has(name)) throw new Error(`two bench figures named ${name}`);
+    figures.set(name, { text, block });
+  };
+  const allTargets = [];
+  const recorded = [];
+  for (const [file, run] of Object.entries(runs)) {
+    const suite = SUITES[file.replace(/\.json$/, '')];
+    if (suite === undefined) continue;
+    const [part, figuresOf] = suite;
+    figuresOf(run, file, add);
+    if (run.targets.length > 0) add(`${file.replace(/\.json$/, '')}.targets.summary`, targetSummary(run.targets));
+    allTargets.push(...run.targets.map((t) => ({ part, ...t })));
+    recorded.push([file, run]);
+  }
+
+  add(
+    'targets.table',
+    table(
+      ['part', 'target', 'measured', 'detail', 'status'],
+      allTargets.map((t) => ({
+        cells: [t.part, t.target, t.measured ?? '—', t.detail ?? '', t.status === 'PASS' ? 'PASS' : `**${t.status}**`],
+      })),
+    ),
+    true,
+  );
+  add('targets.summary', targetSummary(allTargets));
+  const day = (run) =>
+    new Date(run.started).toLocaleDateString('en-GB', {
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
+  add('runs.dates', [...new Set(recorded.map(([, run]) => day(run)))].join(', '));
+  add(
+    'runs.table',
+    table(
+      ['results file', 'recorded (UTC)', 'code at', 'Node', 'load average (1 min) before → after'],
+      recorded.map(([file, run]) => ({
+        cells: [
+          `\`bench/results/${file}\``,
+          `${day(run)}, ${run.started.slice(11, 16)}`,
+          run.commit ? `\`${run.commit}\`` : 'not recorded',
+          run.node,
+          load(run),
+        ],
+      })),
+    ),
+    true,
+  );
+
+  for (const chart of chartSpecs(runs)) {
+    const alt = `Bar chart: ${chart.title}. ${chart.subtitle}. ${describeBars(chart)}.`;
+    add(`chart:${chart.id}`, `![${alt.replace(/[[\]]/g, '')}](/bench/${chart.id}.svg)`, true);
+  }
+  return figures;
+}
+
+/** The figures of the results files in `resultsDir` (bench/results by default), as {@link benchFigures} gives them. */
+export async function recordedFigures(resultsDir = fileURLToPath(new URL('./results/', import.meta.url))) {
+  return benchFigures(await readRuns(resultsDir));
+}
+
+const MARKER = /<!-- bench:([\w.:-]+) -->([\s\S]*?)<!-- \/bench -->/g;
+const OPENING = /<!-- bench:/g;
+
+/**
+ * Fills every marker of a Markdown text with its figure. Throws for a marker
+ * that names no figure or is never closed, so a typo cannot leave a stale
+ * figure standing.
+ * @param {string} text
+ * @param {Map<string, { text: string, block: boolean }>} figures from {@link benchFigures}
+ * @param {string} where the text's file, for messages
+ */
+export function fillFigures(text, figures, where) {
+  const opened = text.match(OPENING)?.length ?? 0;
+  let closed = 0;
+  const filled = text.replace(MARKER, (_, name) => {
+    closed++;
+    const figure = figures.get(name);
+    if (figure === undefined) throw new Error(`${where}: no bench figure named "${name}"`);
+    return `<!-- bench:${name} -->${figure.block ? `\n\n${figure.text}\n\n` : figure.text}<!-- /bench -->`;
+  });
+  if (closed !== opened) throw new Error(`${where}: a <!-- bench:… --> marker without its <!-- /bench -->`);
+  return filled;
+}
+
+/**
+ * What looks like a measured figure: a ratio (`2.6×`, `2.6x`), a rate (`193.1k`,
+ * `3.31M`, `150 gets/s`), a time in µs or ns, or a time in ms with decimals
+ * (a measured wait; whole milliseconds are settings such as `timeoutMs`).
+ */
+const MEASURED =
+  /\d(?:[\d,.]*\d)?\s?×|\b\d+(?:\.\d+)?x\b|\b\d+(?:\.\d+)?\s?[kM]\b|\b\d[\d,.]*\s?(?:ops|gets|calls|cycles|lookups|keys)\/s\b|\b\d[\d,.]*\s?(?:µs|μs|ns)\b|\b\d+\.\d+\s?ms\b/g;
+
+/**
+ * The measured-looking figures of a Markdown text that no marker generates:
+ * `[{ line, figure, text }]`. Generated spans are left out, and so are
+ * ` ```ts ` fences, which are doctests (their output is checked by running
+ * them), and inline code, which names things (`memory-1M`, `get-100B-c200`).
+ */
+export function handTypedFigures(text) {
+  const blank = (s) => s.replace(/[^\n]/g, ' ');
+  const visible = text
+    .replace(MARKER, (m) => blank(m))
+    .replace(/^([ \t]*)(`{3,})(?:ts|typescript)\b[^\n]*\n[\s\S]*?^\1\2[ \t]*$/gm, (m) => blank(m))
+    .replace(/(?<!`)`[^`\n]+`(?!`)/g, (m) => blank(m));
+  const found = [];
+  const lines = visible.split('\n');
+  lines.forEach((line, i) => {
+    for (const match of line.matchAll(MEASURED)) {
+      found.push({ line: i + 1, figure: match[0], text: text.split('\n')[i].trim() });
+    }
+  });
+  return found;
+}
+
+/**
+ * The pages that may quote bench figures: every Markdown page of the site
+ * (`docs/`, without the generated API reference) and every README.
+ */
+export function figurePages(root) {
+  const pages = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) {
+        if (!['node_modules', 'api', '.vitepress', '.doctest', 'public'].includes(name)) walk(path);
+      } else if (name.endsWith('.md')) pages.push(path);
+    }
+  };
+  walk(join(root, 'docs'));
+  const readme = (dir) => join(dir, 'README.md');
+  const folders = (dir) =>
+    readdirSync(join(root, dir))
+      .sort()
+      .map((name) => join(root, dir, name));
+  for (const path of [
+    readme(root),
+    readme(join(root, 'bench')),
+    ...folders('packages').map(readme),
+    ...folders('examples').map(readme),
+  ]) {
+    if (statSync(path, { throwIfNoEntry: false })?.isFile()) pages.push(path);
+  }
+  return pages.map((path) => ({ path, name: relative(root, path), text: readFileSync(path, 'utf8') }));
+}
