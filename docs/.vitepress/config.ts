@@ -28,6 +28,7 @@ export default withMermaid(
     themeConfig: {
       logo: '/logo.svg',
       search: { provider: 'local' },
+      socialLinks: [{ icon: 'github', link: 'https://github.com/clonepool/clonepool' }],
       nav: [
         { text: 'Guide', link: '/guide/getting-started' },
         { text: 'Packages', link: '/packages/core' },
