@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The main demo: the HTTP cache server example (examples/http-cache-server/demo.ts),
 // run from TypeScript source through tsx. It starts three memcached servers,
-// seeds them, serves them over HTTP through a ClientPool, runs a short load and
-// stops everything it started.
+// seeds them, serves them over HTTP through a FIFO pool and then a mapped pool,
+// runs a short load against each, says what it showed, and stops everything it
+// started. `--help` prints what it does and its options, and starts nothing.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,11 @@ import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '..');
 const example = join(root, 'examples/http-cache-server');
+// Answered here, before anything is resolved: it works on a fresh clone, before any install.
+if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+  process.stdout.write(readFileSync(join(example, 'demo-usage.txt'), 'utf8'));
+  process.exit(0);
+}
 const tsx = pathToFileURL(createRequire(join(example, 'package.json')).resolve('tsx/esm')).href;
 const child = spawn(
   process.execPath,

@@ -7,6 +7,7 @@ import { Agent, request } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ClientPoolStats } from '@clonepool/fifo-pool';
+import type { MappedPoolStats } from '@clonepool/mapped-pool';
 import { loadKeys } from './documents.js';
 
 /** What a load run does. */
@@ -131,15 +132,32 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 }
 
+/** A cache server's pool stats: a FIFO pool's or a mapped pool's. */
+export type PoolStats = ClientPoolStats | MappedPoolStats;
+
 /** Reads the server's pool stats from `GET /_stats`. */
-export async function fetchStats(url: string): Promise<ClientPoolStats> {
+export async function fetchStats(url: string): Promise<PoolStats> {
   const response = await fetch(new URL('/_stats', url));
   if (!response.ok) throw new Error(`GET /_stats answered ${response.status}`);
-  return (await response.json()) as ClientPoolStats;
+  return (await response.json()) as PoolStats;
+}
+
+/** The pool's stats as lines of text. */
+function formatStats(stats: PoolStats): string[] {
+  if ('clones' in stats) {
+    return [
+      `pool: size ${stats.size}, reserved ${stats.reserved}, waiting ${stats.waiting}, contexts ${stats.contexts}`,
+      `pool: clones ${stats.clones}, relinquished ${stats.relinquished}, reclaimed ${stats.reclaimed}`,
+    ];
+  }
+  return [
+    `pool: size ${stats.size}, available ${stats.available}, reserved ${stats.reserved}, waiting ${stats.waiting}`,
+    `pool: reserves ${stats.reserves}, waits ${stats.waits}, maxWaiting ${stats.maxWaiting}, timeouts ${stats.timeouts}, discards ${stats.discards}`,
+  ];
 }
 
 /** The summary as lines of text. */
-export function formatSummary(summary: LoadSummary, stats?: ClientPoolStats): string {
+export function formatSummary(summary: LoadSummary, stats?: PoolStats): string {
   const ms = (value: number): string => `${value.toFixed(2)} ms`;
   const statuses = Object.entries(summary.statuses)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -151,12 +169,7 @@ export function formatSummary(summary: LoadSummary, stats?: ClientPoolStats): st
     `statuses: ${statuses || 'none'}; errors: ${summary.errors}`,
     `latency: p50 ${ms(summary.latencyMs.p50)}, p90 ${ms(summary.latencyMs.p90)}, p99 ${ms(summary.latencyMs.p99)}, max ${ms(summary.latencyMs.max)}`,
   ];
-  if (stats !== undefined) {
-    lines.push(
-      `pool: size ${stats.size}, available ${stats.available}, reserved ${stats.reserved}, waiting ${stats.waiting}`,
-      `pool: reserves ${stats.reserves}, waits ${stats.waits}, maxWaiting ${stats.maxWaiting}, timeouts ${stats.timeouts}, discards ${stats.discards}`,
-    );
-  }
+  if (stats !== undefined) lines.push(...formatStats(stats));
   return lines.join('\n');
 }
 

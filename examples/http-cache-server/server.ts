@@ -1,9 +1,11 @@
 // The seed's program: a node:http server answering `GET /<key>` from memcached
 // through a ClientPool of clones of one master client, one clone per request
-// being served at once.
+// being served at once — or, with `strategy: 'mapped'`, through a MappedPool
+// that gives each request a clone of its own for the request's life.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ClientPool, type ClientPoolStats } from '@clonepool/fifo-pool';
+import { MappedPool, type MappedPoolStats, withContext } from '@clonepool/mapped-pool';
 import { Client, type ClientOptions, type ServerList } from '@clonepool/memcached';
 
 /** How a {@link CacheServer} is built. */
@@ -11,8 +13,17 @@ export interface CacheServerOptions {
   /** The memcached servers, as `Client` takes them: `"host:port"`, comma-separated, or an array. */
   readonly servers: ServerList;
   /**
-   * How many requests are served at once: the pool holds this many clones.
-   * Further requests wait for a client, in arrival order.
+   * How requests get a client. `'fifo'`: a `ClientPool` of `concurrency`
+   * clones, each lent to one request at a time. `'mapped'`: a `MappedPool`
+   * that clones a client for each request (at most `concurrency` at once) and
+   * closes it when the response ends, so everything one request does runs on
+   * one connection.
+   * @default 'fifo'
+   */
+  readonly strategy?: 'fifo' | 'mapped' | undefined;
+  /**
+   * How many requests are served at once: the pool holds (or maps) at most
+   * this many clones. Further requests wait for a client, in arrival order.
    * @default 16
    */
   readonly concurrency?: number | undefined;
@@ -33,7 +44,7 @@ export interface CacheServerOptions {
 /** A running cache server and what it owns. */
 export interface CacheServer {
   readonly server: Server;
-  readonly pool: ClientPool<Client>;
+  readonly pool: ClientPool<Client> | MappedPool<Client>;
   readonly master: Client;
   /** Starts listening; resolves the base URL, such as `http://127.0.0.1:8080`. */
   listen(port?: number, host?: string): Promise<string>;
@@ -46,7 +57,7 @@ export interface CacheServer {
 }
 
 export const DEFAULT_CONCURRENCY = 16;
-const DEFAULT_RESERVE_TIMEOUT_MS = 1_000;
+export const DEFAULT_RESERVE_TIMEOUT_MS = 1_000;
 const DEFAULT_GRACE_MS = 10_000;
 
 /** Builds the server, its pool and its master client; nothing connects until the first request. */
@@ -59,16 +70,32 @@ export function createCacheServer(options: CacheServerOptions): CacheServer {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const master = new Client(options.servers, options.clientOptions);
   // The master's own connections are never used for requests; it is only cloned.
-  const pool = new ClientPool(master, concurrency);
+  const pool =
+    options.strategy === 'mapped'
+      ? new MappedPool(master, { maxClients: concurrency })
+      : new ClientPool(master, concurrency);
   let closing: Promise<void> | undefined;
+  // Numbers the clones as they first serve, for the X-Client header.
+  const clientNumbers = new WeakMap<Client, number>();
+  let clientsSeen = 0;
+  const clientNumber = (client: Client): number => {
+    let number = clientNumbers.get(client);
+    if (number === undefined) {
+      number = ++clientsSeen;
+      clientNumbers.set(client, number);
+    }
+    return number;
+  };
 
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       // handle() answers every error it expects; anything else is a bug, but must not leave the request hanging.
       if (!res.headersSent) reply(res, 500, { error: 'ERR_INTERNAL', message: String(error) });
       else res.destroy();
     });
-  });
+  };
+  // A mapped pool maps a client to an async context: withContext gives each request one, ended with its response.
+  const server = createServer(pool instanceof MappedPool ? withContext(pool, serve) : serve);
 
   // Once shutting down, each response in flight closes its connection after it.
   const reply = (res: ServerResponse, status: number, body: unknown): void =>
@@ -98,7 +125,13 @@ export function createCacheServer(options: CacheServerOptions): CacheServer {
     }
     let value: unknown;
     try {
-      value = await pool.use((client) => client.get(key), { block: true, timeoutMs: reserveTimeoutMs });
+      value = await pool.use(
+        (client) => {
+          res.setHeader('X-Client', String(clientNumber(client)));
+          return client.get(key);
+        },
+        { block: true, timeoutMs: reserveTimeoutMs },
+      );
     } catch (error) {
       const { status, code, message } = describeError(error);
       if (status === 503) res.setHeader('Retry-After', '1');
@@ -191,4 +224,4 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-export type { ClientPoolStats };
+export type { ClientPoolStats, MappedPoolStats };

@@ -80,6 +80,34 @@ describe('GET /<key>', () => {
   });
 });
 
+describe('which client serves a request', () => {
+  it('gives each request a client of its own, closed when its response ends', async () => {
+    const mapped = createCacheServer({ servers: addresses, concurrency: 4, strategy: 'mapped' });
+    const mappedUrl = await mapped.listen(0);
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => fetch(`${mappedUrl}/${i % 2 ? 'doc:ada' : 'nope'}`)),
+      );
+      expect(responses.map((r) => r.status).sort()).toEqual([...Array(6).fill(200), ...Array(6).fill(404)]);
+      // Twelve requests, twelve clients: none is lent to a second request, as a FIFO pool's would be.
+      expect(new Set(responses.map((r) => r.headers.get('x-client'))).size).toBe(12);
+      await Promise.all(responses.map((r) => r.text()));
+      await expect.poll(() => mapped.pool.stats()).toMatchObject({ clones: 12, relinquished: 12, size: 0 });
+    } finally {
+      await mapped.close();
+    }
+    expect(mapped.pool.isClosed).toBe(true);
+    expect(mapped.master.isClosed).toBe(true);
+  });
+
+  it("names the client that served a request in X-Client, here one of the FIFO pool's 4", async () => {
+    const served = await Promise.all(Array.from({ length: 12 }, () => fetch(`${url}/doc:ada`)));
+    const numbers = new Set(served.map((r) => Number(r.headers.get('x-client'))));
+    expect([...numbers].every((n) => n >= 1 && n <= 4)).toBe(true);
+    await Promise.all(served.map((r) => r.text()));
+  });
+});
+
 describe('close()', () => {
   it('stops accepting, lets requests in flight finish, then closes the pool and the master', async () => {
     const own = createCacheServer({
