@@ -393,8 +393,9 @@ export async function recordedFigures(resultsDir = fileURLToPath(new URL('./resu
   return benchFigures(await readRuns(resultsDir));
 }
 
-const MARKER = /<!-- bench:([\w.:-]+) -->([\s\S]*?)<!-- \/bench -->/g;
-const OPENING = /<!-- bench:/g;
+// A marker written as inline code (`<!-- bench:name -->`) is prose about markers, not one.
+const MARKER = /(?<!`)<!-- bench:([\w.:-]+) -->([\s\S]*?)<!-- \/bench -->/g;
+const OPENING = /(?<!`)<!-- bench:/g;
 
 /**
  * Fills every marker of a Markdown text with its figure. Throws for a marker

@@ -118,6 +118,11 @@ describe('filling markers', () => {
     assert.equal(fillFigures(filled, figures, 'page.md'), filled);
   });
 
+  it('leaves a marker written as inline code alone: that is prose about markers', () => {
+    const page = 'Write `<!-- bench:fifo.table -->` and `<!-- /bench -->` around it.';
+    assert.equal(fillFigures(page, figures, 'page.md'), page);
+  });
+
   it('refuses a marker that names no figure, or is never closed', () => {
     assert.throws(
       () => fillFigures('<!-- bench:fifo.nonsense -->1×<!-- /bench -->', figures, 'a.md'),
