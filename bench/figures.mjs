@@ -304,7 +304,58 @@ function distributionFigures(run, _file, add) {
   add('distribution.slowest.ns', ns(1e9 / slowest.lookupsPerSec));
 }
 
+/** The Keyv suite's shapes: [id in the results, label in tables]. */
+const KEYV_SHAPES = [
+  ['get-c200', '`get`, 200 in flight'],
+  ['set-c200', '`set`, 200 in flight'],
+  ['get-c1', '`get`, one at a time'],
+  ['set-c1', '`set`, one at a time'],
+];
+
+function keyvFigures(run, file, add) {
+  const ours = '@clonepool/keyv';
+  const theirs = '@keyv/memcache';
+  const opsOf = (r) => (r.p50Us === undefined ? rate(r.opsPerSec) : `${rate(r.opsPerSec)} (p50 ${us(r.p50Us, 0)})`);
+  add(
+    'keyv.table',
+    `${table(
+      ['shape', `${ours} ops/s`, 'CPU µs/op', `${theirs} ops/s`, 'CPU µs/op', 'ours ÷ theirs'],
+      KEYV_SHAPES.map(([id, label]) => {
+        const shape = run.results[id] ?? {};
+        const a = shape[ours];
+        const b = shape[theirs];
+        return {
+          cells: [
+            label,
+            figureOf(a, (r) => r, opsOf),
+            figureOf(
+              a,
+              (r) => r.cpuUsPerOp,
+              (v) => v.toFixed(1),
+            ),
+            figureOf(b, (r) => r, opsOf),
+            figureOf(
+              b,
+              (r) => r.cpuUsPerOp,
+              (v) => v.toFixed(1),
+            ),
+            a === undefined || b === undefined ? '—' : ratio(a.opsPerSec, b.opsPerSec),
+          ],
+        };
+      }),
+    )}\n\n${provenance(run, file)}`,
+    true,
+  );
+  const spreads = Object.values(run.results).flatMap((shape) =>
+    Object.values(shape).map((r) => Math.max(...r.rounds) / Math.min(...r.rounds)),
+  );
+  add('keyv.rounds.spread', `${Math.max(...spreads).toFixed(1)}×`);
+  add('keyv.load.before', run.loadAverage.before[0].toFixed(0));
+  add('keyv.load.after', run.loadAverage.after[0].toFixed(0));
+}
+
 const SUITES = {
+  keyv: ['Keyv store', keyvFigures],
   'fifo-pool': ['FIFO pool', fifoFigures],
   'mapped-pool': ['mapped pool', mappedFigures],
   memcached: ['memcached', memcachedFigures],
@@ -340,8 +391,9 @@ export function benchFigures(runs) {
     if (suite === undefined) continue;
     const [part, figuresOf] = suite;
     figuresOf(run, file, add);
-    if (run.targets.length > 0) add(`${file.replace(/\.json$/, '')}.targets.summary`, targetSummary(run.targets));
-    allTargets.push(...run.targets.map((t) => ({ part, ...t })));
+    const targets = run.targets ?? [];
+    if (targets.length > 0) add(`${file.replace(/\.json$/, '')}.targets.summary`, targetSummary(targets));
+    allTargets.push(...targets.map((t) => ({ part, ...t })));
     recorded.push([file, run]);
   }
 
