@@ -62,6 +62,7 @@ export default withMermaid(
           items: [
             { text: '@clonepool/core', link: '/api/@clonepool/core' },
             { text: '@clonepool/core/testing', link: '/api/@clonepool/core/testing' },
+            { text: '@clonepool/core/conformance', link: '/api/@clonepool/core/conformance' },
             { text: '@clonepool/fifo-pool', link: '/api/@clonepool/fifo-pool' },
             { text: '@clonepool/mapped-pool', link: '/api/@clonepool/mapped-pool' },
             { text: '@clonepool/memcached', link: '/api/@clonepool/memcached' },

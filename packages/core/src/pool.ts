@@ -58,7 +58,7 @@ export interface PoolStats {
 
 /**
  * A pool of clients: lends one per reserve and takes it back on release.
- * Every strategy in clonepool implements it, and `@clonepool/core/testing`
+ * Every strategy in clonepool implements it, and `@clonepool/core/conformance`
  * checks that they do.
  *
  * @typeParam C - The type of the pooled clients.

@@ -1,8 +1,9 @@
 /**
- * The conformance suite every pool strategy runs under vitest, and the `TestClient` it pools.
+ * `TestClient`, a stand-in clonable client for trying and testing pools
+ * without a server. It needs no test runner; the conformance suite that pools
+ * it under vitest is `@clonepool/core/conformance`.
  *
  * @packageDocumentation
  * @module @clonepool/core/testing
  */
-export { type ConformanceSubject, describePoolConformance, type MakeConformanceSubject } from './conformance.js';
 export { TestClient, type TestClientOptions } from './test-client.js';

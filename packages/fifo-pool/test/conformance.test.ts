@@ -1,4 +1,4 @@
-import { describePoolConformance } from '@clonepool/core/testing';
+import { describePoolConformance } from '@clonepool/core/conformance';
 import { ClientPool } from '../src/index.js';
 
 describePoolConformance('ClientPool', (master, capacity) => ({ pool: new ClientPool(master, capacity) }));

@@ -1,4 +1,4 @@
-import { describePoolConformance } from '@clonepool/core/testing';
+import { describePoolConformance } from '@clonepool/core/conformance';
 import { MappedPool } from '../src/index.js';
 
 describePoolConformance('MappedPool', (master, capacity) => {

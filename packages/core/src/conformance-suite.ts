@@ -1,0 +1,501 @@
+import { describe, expect, it } from 'vitest';
+import type { Lease } from './lease.js';
+import type { Pool, ReserveOptions } from './pool.js';
+import { TestClient, type TestClientOptions } from './test-client.js';
+
+/**
+ * A pool under test, and how to act as one of its independent users.
+ *
+ * @example
+ * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
+ * import { describePoolConformance } from '@clonepool/core/conformance';
+ * import { MyContextPool } from '../src/my-context-pool.js';
+ *
+ * // A context-mapped pool's users are its contexts, so each user runs in pool.run().
+ * describePoolConformance('MyContextPool', (master, capacity) => {
+ *   const pool = new MyContextPool(master, { maxClients: capacity });
+ *   return { pool, asUser: (fn) => pool.run(fn) };
+ * });
+ * ```
+ */
+export interface ConformanceSubject {
+  /** The pool, filled with clones of the master the suite passed in. */
+  readonly pool: Pool<TestClient>;
+  /**
+   * Runs `fn` as one independent user of the pool: for a FIFO pool just `fn()`,
+   * for a context-mapped pool a new context (`pool.run(fn)`). A user's clients
+   * may be given to another user only after its `fn` has settled.
+   * @default (fn) => fn()
+   */
+  readonly asUser?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Makes a fresh pool for one conformance test.
+ *
+ * @param master - The client to clone; the suite inspects its clones.
+ * @param capacity - How many users the pool must serve at once before a
+ *   non-blocking reserve is exhausted (slots of a FIFO pool, `maxClients` of a
+ *   mapped pool).
+ *
+ * @example
+ * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
+ * import { describePoolConformance, type MakeConformanceSubject } from '@clonepool/core/conformance';
+ * import { MyPool } from '../src/my-pool.js';
+ *
+ * const make: MakeConformanceSubject = async (master, capacity) => {
+ *   const pool = new MyPool(master, capacity);
+ *   await pool.ready; // a pool that fills asynchronously may return a promise
+ *   return { pool };
+ * };
+ * describePoolConformance('MyPool', make);
+ * ```
+ */
+export type MakeConformanceSubject = (
+  master: TestClient,
+  capacity: number,
+) => ConformanceSubject | Promise<ConformanceSubject>;
+
+interface Held {
+  readonly client: TestClient;
+  readonly lease: Lease<TestClient>;
+  /** Releases the lease and waits until the user's scope has ended. */
+  finish(): Promise<void>;
+}
+
+/** Lets queued timers, I/O callbacks and promise jobs run. */
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Longer than setTimeout can take (2^31 − 1 ms, about 24.9 days). */
+const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** A seeded PRNG (mulberry32), so a failing random run can be replayed from its seed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Registers the `Pool` contract as a vitest suite for one pool strategy: the
+ * same tests every clonepool strategy passes. Each test makes a fresh pool of
+ * {@link TestClient} clones through `make` and closes it after.
+ *
+ * @param name - The suite's name, usually the strategy's.
+ * @param make - Builds a fresh pool for each test.
+ *
+ * @example
+ * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
+ * import { describePoolConformance } from '@clonepool/core/conformance';
+ * import { MyPool } from '../src/my-pool.js';
+ *
+ * describePoolConformance('MyPool', (master, capacity) => ({ pool: new MyPool(master, capacity) }));
+ * ```
+ */
+export function describePoolConformance(name: string, make: MakeConformanceSubject): void {
+  describe(`${name} conforms to the Pool contract`, () => {
+    async function setup(capacity: number, clients: TestClientOptions = {}) {
+      const master = new TestClient(clients);
+      const subject = await make(master, capacity);
+      const { pool } = subject;
+      const asUser = subject.asUser ?? ((fn) => fn());
+
+      /** Starts a user that reserves a client and keeps it until `finish()`. */
+      async function hold(options?: ReserveOptions): Promise<Held> {
+        let done!: () => void;
+        const gate = new Promise<void>((resolve) => {
+          done = resolve;
+        });
+        let reserved!: (held: { client: TestClient; lease: Lease<TestClient> }) => void;
+        let failed!: (error: unknown) => void;
+        const ready = new Promise<{ client: TestClient; lease: Lease<TestClient> }>((resolve, reject) => {
+          reserved = resolve;
+          failed = reject;
+        });
+        const scope = asUser(async () => {
+          let lease: Lease<TestClient>;
+          try {
+            lease = await pool.reserve(options);
+          } catch (error) {
+            failed(error);
+            return;
+          }
+          reserved({ client: lease.client, lease });
+          await gate;
+          lease.release();
+        });
+        const { client, lease } = await ready;
+        return {
+          client,
+          lease,
+          finish: async () => {
+            done();
+            await scope;
+            await tick();
+          },
+        };
+      }
+
+      /** Starts a user that waits for a client with these options, and releases it when handed one. */
+      function waitFor(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TestClient> {
+        const waiting = asUser(async () => {
+          const lease = await pool.reserve({ block: true, ...options });
+          const client = lease.client;
+          lease.release();
+          return client;
+        });
+        // Tests await the outcome later; mark it handled now so an early rejection is not reported as unhandled.
+        waiting.catch(() => {});
+        return waiting;
+      }
+
+      return { master, pool, asUser, hold, waitFor };
+    }
+
+    it('lends each concurrent user its own clone of the master', async () => {
+      const { master, pool, hold } = await setup(3);
+      const held = [await hold(), await hold(), await hold()];
+      const clients = held.map((h) => h.client);
+      expect(new Set(clients).size).toBe(3);
+      for (const client of clients) {
+        expect(client).not.toBe(master);
+        expect(master.clones).toContain(client);
+      }
+      expect(pool.stats().reserved).toBe(3);
+      for (const h of held) await h.finish();
+      expect(pool.stats().reserved).toBe(0);
+      await pool.close();
+    });
+
+    it('use resolves to the function result and gives the client back', async () => {
+      const { pool, asUser } = await setup(1);
+      const id = await asUser(() => pool.use((client) => client.ping()));
+      expect(id).toBeGreaterThan(0);
+      expect(pool.stats().reserved).toBe(0);
+      await pool.close();
+    });
+
+    it('use gives the client back when the function throws', async () => {
+      const { pool, asUser, hold } = await setup(1);
+      const boom = new Error('boom');
+      await expect(
+        asUser(() =>
+          pool.use(() => {
+            throw boom;
+          }),
+        ),
+      ).rejects.toBe(boom);
+      expect(pool.stats().reserved).toBe(0);
+      const held = await hold();
+      await held.finish();
+      await pool.close();
+    });
+
+    it('release is idempotent and never returns a client twice', async () => {
+      const { pool, asUser, hold } = await setup(1);
+      await asUser(async () => {
+        const lease = await pool.reserve();
+        lease.release();
+        lease.release();
+        lease.discard();
+        expect(lease.released).toBe(true);
+      });
+      await tick();
+      const first = await hold();
+      await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_POOL_EXHAUSTED' });
+      await first.finish();
+      await pool.close();
+    });
+
+    it('refuses to hand out the client of a released lease', async () => {
+      const { pool, asUser } = await setup(1);
+      await asUser(async () => {
+        const lease = await pool.reserve();
+        lease.release();
+        expect(() => lease.client).toThrow(expect.objectContaining({ code: 'ERR_LEASE_RELEASED' }));
+      });
+      await pool.close();
+    });
+
+    it('gives the client back at the end of an await using block', async () => {
+      const { pool, asUser } = await setup(1);
+      await asUser(async () => {
+        {
+          await using lease = await pool.reserve();
+          expect(lease.released).toBe(false);
+          expect(pool.stats().reserved).toBe(1);
+        }
+        expect(pool.stats().reserved).toBe(0);
+      });
+      await pool.close();
+    });
+
+    it('rejects a non-blocking reserve at once with ERR_POOL_EXHAUSTED when every client is out', async () => {
+      const { pool, asUser, hold } = await setup(2);
+      const held = [await hold(), await hold()];
+      await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_POOL_EXHAUSTED' });
+      expect(pool.stats().waiting).toBe(0);
+      for (const h of held) await h.finish();
+      await pool.close();
+    });
+
+    it('lets a blocking reserve wait until a user finishes', async () => {
+      const { pool, hold, waitFor } = await setup(1);
+      const first = await hold();
+      const waiting = waitFor();
+      await tick();
+      expect(pool.stats().waiting).toBe(1);
+      await first.finish();
+      const client = await waiting;
+      expect(client).toBeInstanceOf(TestClient);
+      expect(pool.stats().waiting).toBe(0);
+      await pool.close();
+    });
+
+    it('hands a released client to one waiter only, so the next reserve finds every client out', async () => {
+      const { pool, asUser, hold } = await setup(1);
+      const first = await hold();
+      const waiting = hold({ block: true });
+      await tick();
+      expect(pool.stats().waiting).toBe(1);
+      await first.finish();
+      const second = await waiting;
+      expect(second.client.isClosed).toBe(false);
+      await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_POOL_EXHAUSTED' });
+      expect(pool.stats().reserved).toBe(1);
+      await second.finish();
+      const third = await hold();
+      await third.finish();
+      await pool.close();
+    });
+
+    it('serves waiters in arrival order', async () => {
+      const { pool, hold, asUser } = await setup(1);
+      const first = await hold();
+      const order: number[] = [];
+      const waiters = [1, 2, 3, 4].map((n) =>
+        asUser(async () => {
+          const lease = await pool.reserve({ block: true });
+          order.push(n);
+          await tick();
+          lease.release();
+        }),
+      );
+      await tick();
+      expect(pool.stats().waiting).toBe(4);
+      await first.finish();
+      await Promise.all(waiters);
+      expect(order).toEqual([1, 2, 3, 4]);
+      await pool.close();
+    });
+
+    it('rejects a waiter after timeoutMs with ERR_RESERVE_TIMEOUT and hands the client to the next waiter', async () => {
+      const { pool, hold, waitFor } = await setup(1);
+      const first = await hold();
+      const timedOut = waitFor({ timeoutMs: 20 });
+      const patient = waitFor();
+      await expect(timedOut).rejects.toMatchObject({ code: 'ERR_RESERVE_TIMEOUT' });
+      expect(pool.stats().waiting).toBe(1);
+      await first.finish();
+      await expect(patient).resolves.toBeInstanceOf(TestClient);
+      expect(pool.stats().waiting).toBe(0);
+      await pool.close();
+    });
+
+    it('keeps a waiter waiting when its timeoutMs is longer than setTimeout can take (2^31 − 1 ms)', async () => {
+      const warnings: string[] = [];
+      const onWarning = (warning: Error): void => {
+        warnings.push(warning.name);
+      };
+      process.on('warning', onWarning);
+      try {
+        const { pool, hold, waitFor } = await setup(1);
+        const first = await hold();
+        const patient = waitFor({ timeoutMs: THIRTY_DAYS_MS });
+        // setTimeout fires a longer delay after 1 ms: a pool that passes timeoutMs on as it is gives up here.
+        await sleep(30);
+        expect(pool.stats().waiting).toBe(1);
+        await first.finish();
+        await expect(patient).resolves.toBeInstanceOf(TestClient);
+        await pool.close();
+        expect(warnings).not.toContain('TimeoutOverflowWarning');
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
+    it('rejects a waiter whose signal aborts with ERR_RESERVE_ABORTED carrying the reason', async () => {
+      const { pool, hold, waitFor } = await setup(1);
+      const first = await hold();
+      const controller = new AbortController();
+      const aborted = waitFor({ signal: controller.signal });
+      const patient = waitFor();
+      await tick();
+      const reason = new Error('the request went away');
+      controller.abort(reason);
+      await expect(aborted).rejects.toMatchObject({ code: 'ERR_RESERVE_ABORTED', cause: reason });
+      await first.finish();
+      await expect(patient).resolves.toBeInstanceOf(TestClient);
+      await pool.close();
+    });
+
+    it('rejects at once when the signal is already aborted', async () => {
+      const { pool, hold, waitFor } = await setup(1);
+      const first = await hold();
+      await expect(waitFor({ signal: AbortSignal.abort('too late') })).rejects.toMatchObject({
+        code: 'ERR_RESERVE_ABORTED',
+        cause: 'too late',
+      });
+      expect(pool.stats().waiting).toBe(0);
+      await first.finish();
+      await pool.close();
+    });
+
+    it('rejects invalid reserve options with ERR_INVALID_OPTION', async () => {
+      const { pool, asUser } = await setup(1);
+      await expect(asUser(() => pool.reserve({ block: true, timeoutMs: -5 }))).rejects.toMatchObject({
+        code: 'ERR_INVALID_OPTION',
+      });
+      await expect(asUser(() => pool.reserve({ timeoutMs: 10 }))).rejects.toMatchObject({
+        code: 'ERR_INVALID_OPTION',
+      });
+      expect(pool.stats().reserved).toBe(0);
+      await pool.close();
+    });
+
+    it('closes a discarded client and lends a different one next', async () => {
+      const { pool, asUser, hold } = await setup(1);
+      const broken = await asUser(async () => {
+        const lease = await pool.reserve();
+        const client = lease.client;
+        lease.discard(new Error('connection reset'));
+        return client;
+      });
+      await tick();
+      expect(broken.closeCount).toBe(1);
+      const next = await hold();
+      expect(next.client).not.toBe(broken);
+      expect(next.client.isClosed).toBe(false);
+      await next.finish();
+      await pool.close();
+      expect(broken.closeCount).toBe(1);
+    });
+
+    it('settles a waiter when the clone made for it fails, and recovers after', async () => {
+      const { master, pool, asUser, hold, waitFor } = await setup(1);
+      const first = await hold();
+      const waiting = waitFor({ timeoutMs: 5_000 });
+      await tick();
+      master.failNextClone(new Error('server unreachable'));
+      first.lease.discard();
+      await first.finish();
+      await expect(waiting).rejects.toThrow('server unreachable');
+      // The recovered client works while its user holds it (a mapped pool may close it once the user is done).
+      const id = await asUser(() => pool.use((client) => client.ping(), { block: true, timeoutMs: 5_000 }));
+      expect(id).toBeGreaterThan(0);
+      await pool.close();
+    });
+
+    it('rejects every waiter with ERR_POOL_CLOSED on close, and later reserves too', async () => {
+      const { master, pool, hold, waitFor, asUser } = await setup(1);
+      const first = await hold();
+      const waiting = [waitFor(), waitFor({ timeoutMs: 10_000 })];
+      await tick();
+      const closing = pool.close();
+      expect(pool.isClosed).toBe(true);
+      for (const w of waiting) await expect(w).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+      await first.finish();
+      await closing;
+      // The client released after close() was closed, once.
+      expect(master.clones.map((clone) => clone.closeCount)).toEqual(master.clones.map(() => 1));
+      await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+      await expect(asUser(() => pool.reserve({ block: true }))).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+    });
+
+    it('resolves close only once a clone still being made has landed and been closed', async () => {
+      const { master, pool, asUser } = await setup(1, { cloneDelayMs: 20 });
+      // A reserve that needs a clone (a mapped pool's first, or one during a FIFO pool's fill).
+      const reserving = asUser(() => pool.reserve({ block: true }));
+      reserving.catch(() => {});
+      await tick();
+      await pool.close();
+      await expect(reserving).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+      const closedByThen = master.clones.map((clone) => clone.closeCount);
+      expect(closedByThen.length).toBeGreaterThan(0);
+      expect(closedByThen.every((count) => count === 1)).toBe(true);
+      // Nothing of the pool is left to land or to close later.
+      await sleep(40);
+      expect(master.clones.map((clone) => clone.closeCount)).toEqual(closedByThen);
+    });
+
+    it('closes every clone exactly once, leaves the master open, and close is idempotent', async () => {
+      const { master, pool, hold } = await setup(3);
+      const held = [await hold(), await hold()];
+      for (const h of held) await h.finish();
+      const discarding = await hold();
+      discarding.lease.discard();
+      await discarding.finish();
+      await Promise.all([pool.close(), pool.close()]);
+      await pool.close();
+      await pool[Symbol.asyncDispose]();
+      expect(master.clones.length).toBeGreaterThan(0);
+      for (const clone of master.clones) expect(clone.closeCount).toBe(1);
+      expect(master.closeCount).toBe(0);
+    });
+
+    it('never lends one client to two users at once, nor loses one, under random load', async () => {
+      const seed = Number(process.env.CLONEPOOL_SEED ?? Date.now() % 2 ** 31);
+      const next = random(seed);
+      const { master, pool, asUser } = await setup(4);
+      const inUse = new Set<TestClient>();
+      let overlaps = 0;
+      let served = 0;
+      const users = Array.from({ length: 60 }, async () => {
+        const ticks = Math.floor(next() * 4);
+        const timeoutMs = next() < 0.2 ? 1 + Math.floor(next() * 5) : undefined;
+        const abortAfter = next() < 0.1 ? Math.floor(next() * 3) : undefined;
+        const controller = new AbortController();
+        if (abortAfter !== undefined) setTimeout(() => controller.abort(), abortAfter).unref();
+        try {
+          await asUser(async () => {
+            const lease = await pool.reserve({
+              block: true,
+              ...(timeoutMs === undefined ? {} : { timeoutMs }),
+              signal: controller.signal,
+            });
+            const client = lease.client;
+            if (inUse.has(client)) overlaps++;
+            inUse.add(client);
+            for (let i = 0; i < ticks; i++) await tick();
+            inUse.delete(client);
+            served++;
+            if (next() < 0.1) lease.discard();
+            else lease.release();
+          });
+        } catch (error) {
+          expect(['ERR_RESERVE_TIMEOUT', 'ERR_RESERVE_ABORTED']).toContain((error as { code?: string }).code);
+        }
+      });
+      await Promise.all(users);
+      const message = `seed ${seed} (replay with CLONEPOOL_SEED=${seed})`;
+      expect(overlaps, message).toBe(0);
+      expect(served, message).toBeGreaterThan(0);
+      expect(pool.stats().reserved, message).toBe(0);
+      expect(pool.stats().waiting, message).toBe(0);
+      // Every user finished, so the whole capacity is free again.
+      await tick();
+      const last = await Promise.all([1, 2, 3, 4].map(() => asUser(() => pool.reserve())));
+      expect(new Set(last.map((lease) => lease.client)).size, message).toBe(4);
+      for (const lease of last) lease.release();
+      await pool.close();
+      for (const clone of master.clones) expect(clone.closeCount, message).toBe(1);
+    });
+  });
+}
