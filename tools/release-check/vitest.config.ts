@@ -4,6 +4,7 @@ export default defineProject({
   test: {
     name: '@clonepool/release-check',
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
   },

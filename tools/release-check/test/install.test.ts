@@ -1,61 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { type PackageName, tarballsOf, workspaceNeeds } from './projects.js';
 
-const root = join(import.meta.dirname, '..', '..', '..');
-const folders = {
-  '@clonepool/core': 'core',
-  '@clonepool/fifo-pool': 'fifo-pool',
-  '@clonepool/mapped-pool': 'mapped-pool',
-  '@clonepool/memcached': 'memcached-driver',
-  '@clonepool/keyv': 'keyv',
-} as const;
-type Name = keyof typeof folders;
-
-/** What each package needs from this workspace besides itself, as the registry would serve it. */
-const needs: Record<Name, readonly Name[]> = {
-  '@clonepool/core': [],
-  '@clonepool/fifo-pool': ['@clonepool/core'],
-  '@clonepool/mapped-pool': ['@clonepool/core'],
-  '@clonepool/memcached': ['@clonepool/core'],
-  '@clonepool/keyv': ['@clonepool/memcached', '@clonepool/core'],
-};
-/** Third-party packages a package takes as peers, packed from the workspace's own install (the tests run offline). */
-const keyvPeer = realpathSync(join(root, 'packages', 'keyv', 'node_modules', 'keyv'));
-const peers: Partial<Record<Name, readonly string[]>> = {
-  // keyv and its one dependency, from pnpm's store layout: …/keyv@x/node_modules/{keyv,@keyv/serialize}.
-  '@clonepool/keyv': [keyvPeer, join(keyvPeer, '..', '@keyv', 'serialize')],
-};
-const peerTarballs = new Map<string, string>();
-
-const work = mkdtempSync(join(tmpdir(), 'clonepool-install-'));
-const tarballs = new Map<Name, string>();
-
-beforeAll(() => {
-  // pnpm pack rewrites workspace: ranges into real versions, as publishing does.
-  for (const [name, folder] of Object.entries(folders) as [Name, string][]) {
-    const dest = join(work, 'tarballs', folder);
-    execFileSync('pnpm', ['pack', '--pack-destination', dest], { cwd: join(root, 'packages', folder), stdio: 'pipe' });
-    const file = readdirSync(dest).find((f) => f.endsWith('.tgz'));
-    if (file === undefined) throw new Error(`pnpm pack made no tarball for ${name}`);
-    tarballs.set(name, join(dest, file));
-  }
-  for (const folder of Object.values(peers).flat()) {
-    const dest = mkdtempSync(join(work, 'peer-'));
-    execFileSync('npm', ['pack', folder, '--pack-destination', dest, '--loglevel=error'], { stdio: 'pipe' });
-    peerTarballs.set(folder, join(dest, readdirSync(dest).find((f) => f.endsWith('.tgz')) ?? ''));
-  }
-});
-
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** A fresh npm project with `pick` installed from its tarball (what it needs from theirs, as the registry would serve them). */
-function install(pick: Name): { dir: string; installed: string[] } {
-  const dir = mkdtempSync(join(work, 'project-'));
+/**
+ * A fresh npm project with `pick` installed from its tarball: what it needs of
+ * ours from theirs, and of the registry's (keyv) from the global setup's, as
+ * the registry would serve them.
+ */
+function install(pick: PackageName): { dir: string; installed: string[] } {
+  const dir = mkdtempSync(join(inject('work'), 'project-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  const wanted = [pick, ...needs[pick]];
   execFileSync(
     'npm',
     [
@@ -64,8 +20,7 @@ function install(pick: Name): { dir: string; installed: string[] } {
       '--no-audit',
       '--no-fund',
       '--loglevel=error',
-      ...wanted.map((n) => tarballs.get(n) ?? ''),
-      ...(peers[pick] ?? []).map((folder) => peerTarballs.get(folder) ?? ''),
+      ...tarballsOf([pick, ...workspaceNeeds(pick)]),
     ],
     { cwd: dir, stdio: 'pipe' },
   );

@@ -1,0 +1,185 @@
+// Blank user projects made from the packed tarballs: npm installs our
+// packages offline from their tarballs, with the registry packages they need
+// (keyv for @clonepool/keyv) packed from this workspace's install, and the
+// tools a user would install beside them (Jest, ts-jest, TypeScript,
+// @types/node) are linked in from this workspace's locked install.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { inject } from 'vitest';
+
+export const root = join(import.meta.dirname, '..', '..', '..');
+
+export const folders = {
+  '@clonepool/core': 'core',
+  '@clonepool/fifo-pool': 'fifo-pool',
+  '@clonepool/mapped-pool': 'mapped-pool',
+  '@clonepool/memcached': 'memcached-driver',
+  '@clonepool/keyv': 'keyv',
+} as const;
+export type PackageName = keyof typeof folders;
+export const packageNames = Object.keys(folders) as PackageName[];
+
+interface Manifest {
+  name: string;
+  exports: Record<string, unknown>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+function readManifest(folder: string): Manifest {
+  return JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+}
+
+/** The packages of this workspace that `name` depends on, and theirs: what the registry would serve with it. */
+export function workspaceNeeds(name: PackageName): PackageName[] {
+  const needs = new Set<PackageName>();
+  const visit = (from: PackageName): void => {
+    for (const dep of Object.keys(readManifest(join(root, 'packages', folders[from])).dependencies ?? {})) {
+      if (dep in folders && !needs.has(dep as PackageName)) {
+        needs.add(dep as PackageName);
+        visit(dep as PackageName);
+      }
+    }
+  };
+  visit(name);
+  return [...needs].sort();
+}
+
+/**
+ * The registry packages `name` itself needs (keyv, the peer of @clonepool/keyv,
+ * and keyv's own dependencies), as their folders in this workspace's install:
+ * the global setup packs them, so that projects install offline all the same.
+ */
+export function registryFolders(name: PackageName): string[] {
+  const found = new Set<string>();
+  const visit = (from: string, pkg: Manifest): void => {
+    const optional = (dep: string): boolean => pkg.peerDependenciesMeta?.[dep]?.optional === true;
+    const deps = [
+      ...Object.keys(pkg.dependencies ?? {}),
+      ...Object.keys(pkg.peerDependencies ?? {}).filter((d) => !optional(d)),
+    ];
+    for (const dep of deps) {
+      if (dep in folders) continue;
+      const folder = installedFolder(dep, from);
+      if (found.has(folder)) continue;
+      found.add(folder);
+      visit(folder, readManifest(folder));
+    }
+  };
+  const folder = join(root, 'packages', folders[name]);
+  visit(folder, readManifest(folder));
+  return [...found].sort();
+}
+
+/** Where Node would find package `name` from `from` (pnpm's store keeps a package's dependencies beside it). */
+function installedFolder(name: string, from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(candidate)) return realpathSync(candidate);
+    if (dirname(dir) === dir) throw new Error(`${name} is not installed where ${from} can find it: run pnpm install`);
+  }
+}
+
+/** The tarballs npm installs for `names`: theirs, and those of the registry packages they need. */
+export function tarballsOf(names: readonly PackageName[]): string[] {
+  const tarballs = inject('tarballs');
+  const registry = inject('registryTarballs');
+  return [...new Set([...names.map((name) => tarballs[name]), ...names.flatMap((name) => registry[name])])];
+}
+
+/** The Node majors the packages support (`engines` is >=20.19): the floor and the current LTS lines. */
+export const supportedNodes = ['20', '22', '24'];
+
+/** Every entry point users can import, such as `@clonepool/core/testing`, from each package.json's `exports`. */
+export function entryPoints(): string[] {
+  return packageNames.flatMap((name) => {
+    const manifest = JSON.parse(readFileSync(join(root, 'packages', folders[name], 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
+    return Object.keys(manifest.exports)
+      .filter((key) => key !== './package.json')
+      .map((key) => (key === '.' ? name : `${name}/${key.slice(2)}`));
+  });
+}
+
+/**
+ * A new folder with `package.json` (`type` as given) and `files`, our
+ * packages installed from their tarballs, and `tools` linked from this
+ * workspace's install under the names given (`{ typescript: 'typescript-5.2' }`
+ * puts the workspace's `typescript-5.2` at `node_modules/typescript`).
+ */
+export async function makeProject(options: {
+  type: 'module' | 'commonjs';
+  packages?: readonly PackageName[];
+  tools?: Record<string, string>;
+  files?: Record<string, string>;
+}): Promise<string> {
+  const dir = mkdtempSync(join(inject('work'), `${options.type}-`));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: options.type }));
+  await run(
+    'npm',
+    [
+      'install',
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...tarballsOf(options.packages ?? packageNames),
+    ],
+    {
+      cwd: dir,
+    },
+  );
+  // After npm, which would prune packages its package.json does not name.
+  for (const [as, name] of Object.entries(options.tools ?? {})) {
+    const link = join(dir, 'node_modules', as);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(workspacePackage(name), link, 'dir');
+  }
+  for (const [file, text] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  return dir;
+}
+
+/** The real folder of a package this workspace installed for release-check. */
+export function workspacePackage(name: string): string {
+  return dirname(realpathSync(createRequire(import.meta.url).resolve(`${name}/package.json`)));
+}
+
+/**
+ * The environment a user's shell would have: without what pnpm and vitest set for
+ * their own children (pnpm's NODE_PATH would let a project find vitest it never installed).
+ */
+function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(NODE_PATH|NODE_OPTIONS|npm_.*|PNPM_.*|VITEST.*)$/i.test(name)),
+  );
+  return { ...env, ...extra };
+}
+
+/** Runs a command as a user would, and resolves its stdout; a failure rejects with everything it printed. */
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: userEnv(options.env), encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(
+            new Error(`${command} ${args.join(' ')} failed (${error.message.split('\n')[0]}):\n${stdout}\n${stderr}`),
+          );
+        else resolve(stdout);
+      },
+    );
+  });
+}
