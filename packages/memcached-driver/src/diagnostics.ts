@@ -133,7 +133,7 @@ export const channelNames: {
  * import { tracingChannel } from 'node:diagnostics_channel';
  * import { Client, type CommandContext } from '@clonepool/memcached';
  *
- * const commands = tracingChannel<unknown, CommandContext>('clonepool:memcached:command');
+ * const commands = tracingChannel<CommandContext, CommandContext>('clonepool:memcached:command');
  * const seen: string[] = [];
  * const handlers = {
  *   start: (ctx: CommandContext) => seen.push(`${ctx.command} ${String(ctx.key)}`),
@@ -153,11 +153,13 @@ export const channelNames: {
  * ```
  */
 export const channels: {
-  readonly command: TracingChannel<unknown, CommandContext>;
+  // @types/node swapped TracingChannel's two type parameters (store and context) in a later major;
+  // naming CommandContext for both reads the same under either order.
+  readonly command: TracingChannel<CommandContext, CommandContext>;
   readonly eject: Channel<EjectMessage>;
   readonly rejoin: Channel<RejoinMessage>;
 } = Object.freeze({
-  command: tracingChannel<unknown, CommandContext>(channelNames.command),
+  command: tracingChannel<CommandContext, CommandContext>(channelNames.command),
   eject: channel(channelNames.eject) as Channel<EjectMessage>,
   rejoin: channel(channelNames.rejoin) as Channel<RejoinMessage>,
 });

@@ -1,8 +1,11 @@
 // Blank user projects made from the packed tarballs: npm installs our
+// Blank user projects made from the packed tarballs: npm installs our
 // packages offline from their tarballs, with the registry packages they need
-// (keyv for @clonepool/keyv) packed from this workspace's install, and the
-// tools a user would install beside them (Jest, ts-jest, TypeScript,
-// @types/node) are linked in from this workspace's locked install.
+// (keyv for @clonepool/keyv) packed from this workspace's install; the
+// TypeScript and @types/node versions of the types matrix come from npm's
+// cache; Jest and ts-jest are linked in from this workspace's locked install.
+// (TypeScript and @types/node aliases in the workspace would become the peers
+// of other packages' vite and typedoc, so they stay out of it.)
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -107,31 +110,33 @@ export function entryPoints(): string[] {
 
 /**
  * A new folder with `package.json` (`type` as given) and `files`, our
- * packages installed from their tarballs, and `tools` linked from this
- * workspace's install under the names given (`{ typescript: 'typescript-5.2' }`
- * puts the workspace's `typescript-5.2` at `node_modules/typescript`).
+ * packages installed from their tarballs, `fromRegistry` (exact versions such
+ * as `typescript@5.2.2`) installed beside them by npm from its cache (fetched
+ * once, on the first run on a machine), and `tools` linked from this
+ * workspace's install (`{ jest: 'jest' }` puts the workspace's jest at `node_modules/jest`).
  */
 export async function makeProject(options: {
   type: 'module' | 'commonjs';
   packages?: readonly PackageName[];
+  fromRegistry?: readonly string[];
   tools?: Record<string, string>;
   files?: Record<string, string>;
 }): Promise<string> {
   const dir = mkdtempSync(join(inject('work'), `${options.type}-`));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: options.type }));
+  const fromRegistry = options.fromRegistry ?? [];
   await run(
     'npm',
     [
       'install',
-      '--offline',
+      fromRegistry.length > 0 ? '--prefer-offline' : '--offline',
       '--no-audit',
       '--no-fund',
       '--loglevel=error',
       ...tarballsOf(options.packages ?? packageNames),
+      ...fromRegistry,
     ],
-    {
-      cwd: dir,
-    },
+    { cwd: dir },
   );
   // After npm, which would prune packages its package.json does not name.
   for (const [as, name] of Object.entries(options.tools ?? {})) {
