@@ -44,6 +44,13 @@ const bundle = await rollup({
   plugins: [withTscSourceMaps()],
   // Keep every module, side-effect imports included (core's symbols.js): only the format changes.
   treeshake: false,
+  // A warning means the CommonJS build may differ from the ES modules: fail instead.
+  onwarn(warning) {
+    // tsc's helpers for `await using` start `(this && this.__addDisposableResource) ||`: undefined in an
+    // ES module, and rollup keeps it undefined in CommonJS, so both formats run the same code.
+    if (warning.code === 'THIS_IS_UNDEFINED') return;
+    throw new Error(`rollup: ${warning.message}`);
+  },
 });
 await bundle.write({
   dir: dist,
@@ -60,10 +67,16 @@ await bundle.close();
 
 for (const file of walk(dist).filter((f) => f.endsWith('.d.ts'))) writeCommonJsDeclaration(file);
 
-/** Reads tsc's output with its source map, so the .cjs maps point at src/*.ts and not at dist/*.js. */
+/** Reads tsc's output with its source map (so the .cjs maps point at src/*.ts, not dist/*.js), and refuses import.meta. */
 function withTscSourceMaps() {
   return {
     name: 'tsc-source-maps',
+    // rollup would quietly make `import.meta.dirname` undefined in CommonJS.
+    resolveImportMeta(property, { moduleId }) {
+      throw new Error(
+        `${moduleId}: import.meta${property ? `.${property}` : ''} has no CommonJS counterpart; src/ must not use it.`,
+      );
+    },
     load(id) {
       const code = readFileSync(id, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
       const mapFile = `${id}.map`;
