@@ -25,8 +25,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const work = mkdtempSync(join(tmpdir(), 'clonepool-release-'));
-  const tarballs = {} as Record<PackageName, string>;
-  for (const [name, folder] of Object.entries(folders) as [PackageName, string][]) {
+  const tarballs: Record<PackageName, string> = {};
+  for (const [name, folder] of Object.entries(folders)) {
     const dest = join(work, 'tarballs', folder);
     mkdirSync(dest, { recursive: true });
     execFileSync('pnpm', ['pack', '--pack-destination', dest], { cwd: join(root, 'packages', folder), stdio: 'pipe' });
@@ -36,8 +36,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
   }
   project.provide('tarballs', tarballs);
   const packed = new Map<string, string>();
-  const registryTarballs = {} as Record<PackageName, string[]>;
-  for (const name of Object.keys(folders) as PackageName[]) {
+  const registryTarballs: Record<PackageName, string[]> = {};
+  for (const name of Object.keys(folders)) {
     registryTarballs[name] = registryFolders(name).map((folder) => {
       const done = packed.get(folder);
       if (done !== undefined) return done;

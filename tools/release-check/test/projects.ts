@@ -1,5 +1,4 @@
 // Blank user projects made from the packed tarballs: npm installs our
-// Blank user projects made from the packed tarballs: npm installs our
 // packages offline from their tarballs, with the registry packages they need
 // (keyv for @clonepool/keyv) packed from this workspace's install; the
 // TypeScript and @types/node versions of the types matrix come from npm's
@@ -7,43 +6,59 @@
 // (TypeScript and @types/node aliases in the workspace would become the peers
 // of other packages' vite and typedoc, so they stay out of it.)
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { inject } from 'vitest';
 
 export const root = join(import.meta.dirname, '..', '..', '..');
 
-export const folders = {
-  '@clonepool/core': 'core',
-  '@clonepool/fifo-pool': 'fifo-pool',
-  '@clonepool/mapped-pool': 'mapped-pool',
-  '@clonepool/memcached': 'memcached-driver',
-  '@clonepool/keyv': 'keyv',
-} as const;
-export type PackageName = keyof typeof folders;
-export const packageNames = Object.keys(folders) as PackageName[];
+/** Every published package, by name, and its folder under packages/ (a new package is picked up by itself). */
+export const folders: Readonly<Record<string, string>> = Object.fromEntries(
+  readdirSync(join(root, 'packages'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(root, 'packages', entry.name, 'package.json')))
+    .map((entry) => [manifest(entry.name), entry.name] as const)
+    .filter(([pkg]) => pkg.private !== true)
+    .map(([pkg, folder]) => [pkg.name, folder]),
+);
+export type PackageName = string;
+export const packageNames: readonly PackageName[] = Object.keys(folders).sort();
 
 interface Manifest {
   name: string;
+  private?: boolean;
   exports: Record<string, unknown>;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 }
 
-function readManifest(folder: string): Manifest {
-  return JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+/** The package.json of a folder under packages/. */
+function manifest(folder: string): Manifest {
+  return readManifest(join(root, 'packages', folder));
+}
+
+function readManifest(dir: string): Manifest {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 }
 
 /** The packages of this workspace that `name` depends on, and theirs: what the registry would serve with it. */
 export function workspaceNeeds(name: PackageName): PackageName[] {
   const needs = new Set<PackageName>();
   const visit = (from: PackageName): void => {
-    for (const dep of Object.keys(readManifest(join(root, 'packages', folders[from])).dependencies ?? {})) {
-      if (dep in folders && !needs.has(dep as PackageName)) {
-        needs.add(dep as PackageName);
-        visit(dep as PackageName);
+    for (const dep of Object.keys(manifest(folders[from] ?? '').dependencies ?? {})) {
+      if (dep in folders && !needs.has(dep)) {
+        needs.add(dep);
+        visit(dep);
       }
     }
   };
@@ -72,7 +87,7 @@ export function registryFolders(name: PackageName): string[] {
       visit(folder, readManifest(folder));
     }
   };
-  const folder = join(root, 'packages', folders[name]);
+  const folder = join(root, 'packages', folders[name] ?? '');
   visit(folder, readManifest(folder));
   return [...found].sort();
 }
@@ -88,9 +103,8 @@ function installedFolder(name: string, from: string): string {
 
 /** The tarballs npm installs for `names`: theirs, and those of the registry packages they need. */
 export function tarballsOf(names: readonly PackageName[]): string[] {
-  const tarballs = inject('tarballs');
   const registry = inject('registryTarballs');
-  return [...new Set([...names.map((name) => tarballs[name]), ...names.flatMap((name) => registry[name])])];
+  return [...new Set([...names.map(tarball), ...names.flatMap((name) => registry[name] ?? [])])];
 }
 
 /** The Node majors the packages support (`engines` is >=20.19): the floor and the current LTS lines. */
@@ -99,10 +113,7 @@ export const supportedNodes = ['20', '22', '24'];
 /** Every entry point users can import, such as `@clonepool/core/testing`, from each package.json's `exports`. */
 export function entryPoints(): string[] {
   return packageNames.flatMap((name) => {
-    const manifest = JSON.parse(readFileSync(join(root, 'packages', folders[name], 'package.json'), 'utf8')) as {
-      exports: Record<string, unknown>;
-    };
-    return Object.keys(manifest.exports)
+    return Object.keys(manifest(folders[name] ?? '').exports)
       .filter((key) => key !== './package.json')
       .map((key) => (key === '.' ? name : `${name}/${key.slice(2)}`));
   });
@@ -129,7 +140,9 @@ export async function makeProject(options: {
     'npm',
     [
       'install',
-      fromRegistry.length > 0 ? '--prefer-offline' : '--offline',
+      // Offline in effect: what our tarballs need from the registry comes packed from this workspace's install,
+      // and the types matrix's compilers are in npm's cache after one run.
+      '--prefer-offline',
       '--no-audit',
       '--no-fund',
       '--loglevel=error',
@@ -154,6 +167,13 @@ export async function makeProject(options: {
 /** The real folder of a package this workspace installed for release-check. */
 export function workspacePackage(name: string): string {
   return dirname(realpathSync(createRequire(import.meta.url).resolve(`${name}/package.json`)));
+}
+
+/** The packed tarball of a package, from the global setup. */
+export function tarball(name: PackageName): string {
+  const path = inject('tarballs')[name];
+  if (path === undefined) throw new Error(`${name} was not packed: is it a published package under packages/?`);
+  return path;
 }
 
 /**

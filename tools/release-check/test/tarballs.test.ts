@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { folders, packageNames, root } from './projects.js';
+import { packageNames, root, tarball } from './projects.js';
 
 /** Every file path a package.json names: exports' targets, main, types, typesVersions. */
 function namedFiles(manifest: Record<string, unknown>): string[] {
@@ -24,10 +24,16 @@ function tarballFiles(tarball: string): string[] {
 }
 
 describe('the packed tarballs', () => {
+  it('come from every published package, each a dependency of release-check so turbo builds it first', () => {
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    expect(packageNames).toContain('@clonepool/core');
+    expect(packageNames.filter((name) => !(name in manifest.devDependencies))).toEqual([]);
+  });
+
   it.each(packageNames)('%s holds every file its package.json names, in both module formats', (name) => {
-    const tarball = inject('tarballs')[name];
-    const manifest = JSON.parse(execFileSync('tar', ['xzfO', tarball, 'package/package.json'], { encoding: 'utf8' }));
-    const files = new Set(tarballFiles(tarball));
+    const packed = tarball(name);
+    const manifest = JSON.parse(execFileSync('tar', ['xzfO', packed, 'package/package.json'], { encoding: 'utf8' }));
+    const files = new Set(tarballFiles(packed));
     const named = namedFiles(manifest);
     expect(named).toContain('dist/index.cjs');
     expect(named).toContain('dist/index.d.cts');
@@ -45,7 +51,7 @@ describe('the packed tarballs', () => {
     for (const file of ['build-package.mjs', 'package-shape.mjs'])
       cpSync(join(root, 'tools', file), join(copy, 'tools', file));
     symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'), 'dir');
-    for (const folder of [folders['@clonepool/core'], folders['@clonepool/fifo-pool']]) {
+    for (const folder of ['core', 'fifo-pool']) {
       cpSync(join(root, 'packages', folder), join(copy, 'packages', folder), {
         recursive: true,
         filter: (path) => !/\/(dist|node_modules|test-results|\.turbo)$/.test(path),
