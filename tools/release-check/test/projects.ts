@@ -1,10 +1,10 @@
-// Blank user projects made from the packed tarballs: npm installs our
-// packages offline from their tarballs, with the registry packages they need
-// (keyv for @clonepool/keyv) packed from this workspace's install; the
-// TypeScript and @types/node versions of the types matrix come from npm's
-// cache; Jest and ts-jest are linked in from this workspace's locked install.
-// (TypeScript and @types/node aliases in the workspace would become the peers
-// of other packages' vite and typedoc, so they stay out of it.)
+// Blank user projects made from the packed tarballs: npm installs every
+// package from its tarball, with the registry packages they need (keyv for
+// @clonepool/keyv) packed from this workspace's install; the TypeScript and
+// @types/node versions of the types matrix come from npm's cache; Jest and
+// ts-jest are linked in from this workspace's locked install. (TypeScript and
+// @types/node aliases in the workspace would become the peers of other
+// packages' vite and typedoc, so they stay out of it.)
 import { execFile } from 'node:child_process';
 import {
   existsSync,
@@ -120,15 +120,14 @@ export function entryPoints(): string[] {
 }
 
 /**
- * A new folder with `package.json` (`type` as given) and `files`, our
- * packages installed from their tarballs, `fromRegistry` (exact versions such
+ * A new folder with `package.json` (`type` as given) and `files`, every
+ * package installed from its tarball, `fromRegistry` (exact versions such
  * as `typescript@5.2.2`) installed beside them by npm from its cache (fetched
  * once, on the first run on a machine), and `tools` linked from this
  * workspace's install (`{ jest: 'jest' }` puts the workspace's jest at `node_modules/jest`).
  */
 export async function makeProject(options: {
   type: 'module' | 'commonjs';
-  packages?: readonly PackageName[];
   fromRegistry?: readonly string[];
   tools?: Record<string, string>;
   files?: Record<string, string>;
@@ -146,7 +145,7 @@ export async function makeProject(options: {
       '--no-audit',
       '--no-fund',
       '--loglevel=error',
-      ...tarballsOf(options.packages ?? packageNames),
+      ...tarballsOf(packageNames),
       ...fromRegistry,
     ],
     { cwd: dir },
@@ -177,13 +176,15 @@ export function tarball(name: PackageName): string {
 }
 
 /**
- * The environment a user's shell would have: without what pnpm and vitest set for
- * their own children (pnpm's NODE_PATH would let a project find vitest it never installed).
+ * What pnpm, npm scripts and vitest set for their own children, which a user's
+ * shell has not: pnpm's NODE_PATH would let a project find a vitest it never
+ * installed. The user's own npm configuration (npm_config_registry, …) stays.
  */
+const runnerEnv =
+  /^(NODE_PATH|NODE_OPTIONS|VITEST.*|PNPM_.*|pnpm_config_.*|npm_command|npm_execpath|npm_node_execpath|npm_lifecycle_.*|npm_package_.*|npm_config_user_agent|npm_config_verify_deps_before_run)$/i;
+
 function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(NODE_PATH|NODE_OPTIONS|npm_.*|PNPM_.*|VITEST.*)$/i.test(name)),
-  );
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !runnerEnv.test(name)));
   return { ...env, ...extra };
 }
 
