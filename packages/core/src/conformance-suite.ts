@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Lease } from './lease.js';
 import type { Pool, ReserveOptions } from './pool.js';
+import { seededRandom } from './seeded-random.js';
 import { TestClient, type TestClientOptions } from './test-client.js';
+import { warningsDuring } from './warnings-during.js';
 
 /**
  * A pool under test, and how to act as one of its independent users.
@@ -70,18 +72,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Longer than setTimeout can take (2^31 − 1 ms, about 24.9 days). */
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
-
-/** A seeded PRNG (mulberry32), so a failing random run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Registers the `Pool` contract as a vitest suite for one pool strategy: the
@@ -310,12 +300,7 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
     });
 
     it('keeps a waiter waiting when its timeoutMs is longer than setTimeout can take (2^31 − 1 ms)', async () => {
-      const warnings: string[] = [];
-      const onWarning = (warning: Error): void => {
-        warnings.push(warning.name);
-      };
-      process.on('warning', onWarning);
-      try {
+      const warnings = await warningsDuring(async () => {
         const { pool, hold, waitFor } = await setup(1);
         const first = await hold();
         const patient = waitFor({ timeoutMs: THIRTY_DAYS_MS });
@@ -325,10 +310,8 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
         await first.finish();
         await expect(patient).resolves.toBeInstanceOf(TestClient);
         await pool.close();
-        expect(warnings).not.toContain('TimeoutOverflowWarning');
-      } finally {
-        process.off('warning', onWarning);
-      }
+      });
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
     });
 
     it('rejects a waiter whose signal aborts with ERR_RESERVE_ABORTED carrying the reason', async () => {
@@ -452,7 +435,7 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
 
     it('never lends one client to two users at once, nor loses one, under random load', async () => {
       const seed = Number(process.env.CLONEPOOL_SEED ?? Date.now() % 2 ** 31);
-      const next = random(seed);
+      const next = seededRandom(seed);
       const { master, pool, asUser } = await setup(4);
       const inUse = new Set<TestClient>();
       let overlaps = 0;

@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { type ParsedReserveOptions, WaitQueue } from '../src/index.js';
+import { warningsDuring } from '../src/testing.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -8,22 +9,6 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `fn`, then returns the names of the warnings the process emitted meanwhile (they are emitted on a later tick). */
-async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
-  const names: string[] = [];
-  const onWarning = (warning: Error): void => {
-    names.push(warning.name);
-  };
-  process.on('warning', onWarning);
-  try {
-    await fn();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return names;
-}
 
 const wait = (overrides: Partial<ParsedReserveOptions> = {}): ParsedReserveOptions => ({
   block: true,

@@ -1,7 +1,7 @@
-import { TestClient } from '@clonepool/core/testing';
+import { TestClient, warningsDuring } from '@clonepool/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { ClientPool } from '../src/index.js';
-import { SyncClient, settled, sleep, THIRTY_DAYS_MS, warningsDuring } from './helpers.js';
+import { SyncClient, settled, sleep, THIRTY_DAYS_MS } from './helpers.js';
 
 describe('close', () => {
   it('waits for leases still out, then closes their clients', async () => {

@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
+import { warningsDuring } from '@clonepool/core/testing';
 import { describe, expect, it } from 'vitest';
 import { ClientPool } from '../src/index.js';
-import { SyncClient, sleep, tick, warningsDuring } from './helpers.js';
+import { SyncClient, sleep, tick } from './helpers.js';
 
 describe('FIFO rotation', () => {
   it('rotates reserves over every client, as a queue', async () => {

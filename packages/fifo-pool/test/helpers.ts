@@ -9,22 +9,6 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /** Longer than setTimeout can take (2^31 − 1 ms, about 24.9 days). */
 export const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 
-/** Runs `fn`, then returns the names of the warnings the process emitted meanwhile (they are emitted on a later tick). */
-export async function warningsDuring(fn: () => Promise<void>): Promise<string[]> {
-  const names: string[] = [];
-  const onWarning = (warning: Error): void => {
-    names.push(warning.name);
-  };
-  process.on('warning', onWarning);
-  try {
-    await fn();
-    await tick();
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return names;
-}
-
 /** Whether `promise` has settled, after letting pending jobs run. */
 export async function settled(promise: Promise<unknown>): Promise<boolean> {
   let done = false;

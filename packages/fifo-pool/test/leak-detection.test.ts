@@ -1,7 +1,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { warningsDuring } from '@clonepool/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClientPool, diagnosticsChannels, LeaseLeakWarning } from '../src/index.js';
-import { SyncClient, sleep, THIRTY_DAYS_MS, warningsDuring } from './helpers.js';
+import { SyncClient, sleep, THIRTY_DAYS_MS } from './helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

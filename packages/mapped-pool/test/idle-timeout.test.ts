@@ -1,7 +1,7 @@
-import { TestClient } from '@clonepool/core/testing';
+import { TestClient, warningsDuring } from '@clonepool/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { MappedPool } from '../src/index.js';
-import { sleep, warningsDuring } from './helpers.js';
+import { sleep } from './helpers.js';
 
 /** An idle timeout whose quarter is still longer than setTimeout can take (2^31 − 1 ms). */
 const LONG_IDLE_MS = 1e10;

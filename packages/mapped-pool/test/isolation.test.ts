@@ -1,12 +1,12 @@
-import { TestClient } from '@clonepool/core/testing';
+import { seededRandom, TestClient } from '@clonepool/core/testing';
 import { describe, expect, it } from 'vitest';
 import { MappedPool } from '../src/index.js';
-import { random, seed, tick } from './helpers.js';
+import { seed, tick } from './helpers.js';
 
 describe('isolation of contexts', () => {
   it('gives each of 1,000 interleaved contexts only its own client, and relinquishes all after', async () => {
     const replay = seed();
-    const next = random(replay);
+    const next = seededRandom(replay);
     const message = `seed ${replay} (replay with CLONEPOOL_SEED=${replay})`;
     const master = new TestClient();
     const pool = new MappedPool(master);

@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events';
-import { TestClient } from '@clonepool/core/testing';
+import { TestClient, warningsDuring } from '@clonepool/core/testing';
 import { describe, expect, it } from 'vitest';
 import { MappedPool } from '../src/index.js';
-import { tick, warningsDuring } from './helpers.js';
+import { tick } from './helpers.js';
 
 /** Starts a run() scope that holds its client until the returned function is called. */
 async function occupy(pool: MappedPool<TestClient>): Promise<{ client: TestClient; end: () => Promise<void> }> {
