@@ -4,8 +4,6 @@
  * @packageDocumentation
  * @module @clonepool/core
  */
-import './symbols.js';
-
 export { type Clonable, closeClient } from './clonable.js';
 export {
   ClonepoolError,
