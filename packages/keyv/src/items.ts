@@ -38,7 +38,7 @@ export function checkPayload(payload: unknown): asserts payload is string {
     );
   }
   // Buffer's UTF-8 encoder writes U+FFFD for half a surrogate pair: the value would not come back as it was.
-  if (!(payload as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+  if (!payload.isWellFormed()) {
     throw new InvalidValueError(
       'The serialized value holds a lone surrogate, which UTF-8 cannot carry; JSON.stringify escapes them, so check a custom serialize.',
     );

@@ -70,7 +70,7 @@ export function generationKey(namespace: string | undefined): string {
 }
 
 function hash(text: string): string {
-  if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+  if (!text.isWellFormed()) {
     throw new InvalidKeyError('the key holds a lone surrogate, which has no UTF-8 encoding');
   }
   return createHash('sha256').update(text, 'utf8').digest('base64url');

@@ -66,7 +66,7 @@ export function keyBytes(key: unknown, prefixBytes: number): string {
       if (c <= 0x20 || c === 0x7f) throw new InvalidKeyError(`character ${codeName(c)} at index ${i}`);
     }
     // Not ASCII, then: the limit is in UTF-8 bytes.
-    if (!(key as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    if (!key.isWellFormed()) {
       // A lone surrogate would be sent as U+FFFD: two different keys would name one item.
       throw new InvalidKeyError('the string holds a lone surrogate, which has no UTF-8 encoding');
     }

@@ -213,11 +213,10 @@ export function encodeRaw(value: unknown, maxValueBytes: number): Encoded {
  * Refuses a string UTF-8 cannot carry: a lone surrogate would be written as
  * U+FFFD and read back as another string. (Keys are refused for the same
  * reason; JSON values need no check, as JSON.stringify escapes lone surrogates.)
- * `isWellFormed` answers at once for one-byte strings; TypeScript's ES2023 lib
- * does not declare it yet.
+ * `isWellFormed` answers at once for one-byte strings.
  */
 function wellFormed(text: string): void {
-  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) {
+  if (!text.isWellFormed()) {
     throw new InvalidValueError(
       'The string holds a lone surrogate (half of a UTF-16 pair), which UTF-8 cannot carry: it would be stored as U+FFFD and read back changed. Fix the string (String#toWellFormed replaces them), or store it as bytes.',
     );
