@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { Clonable } from '@clonepool/core';
-import type { StoreCommand } from './commands.js';
+import type { CommandWriter, StoreCommand } from './commands.js';
 import { Connection, type ConnectionEvents, Kind, Op } from './connection.js';
 import { channels, traced } from './diagnostics.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
@@ -97,7 +97,6 @@ const MAX_U64 = 2n ** 64n - 1n;
  * proxies cap line length; 100 keys of 250 bytes is still only ~25 KB.
  */
 const MAX_KEYS_PER_GET = 100;
-const NO_OPTIONS: WriteOptions = Object.freeze({});
 
 /**
  * The events of a {@link Client}, with their arguments. `error` is emitted only
@@ -396,7 +395,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       this.#stayEjected(index);
       return;
     }
-    connection.writer.line('version');
+    connection.writer.version();
     connection.send(new Op(Kind.VERSION)).then(
       () => this.#rejoin(index),
       () => this.#stayEjected(index),
@@ -1024,9 +1023,19 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   delete(key: Key): Promise<boolean> {
-    if (channels.command.hasSubscribers)
-      return traced('delete', key, () => this.#keyed(key, Kind.DELETE, 'delete', ''));
-    return this.#keyed(key, Kind.DELETE, 'delete', '');
+    if (channels.command.hasSubscribers) return traced('delete', key, () => this.#delete(key));
+    return this.#delete(key);
+  }
+
+  #delete(key: Key): Promise<boolean> {
+    try {
+      const bytes = this.#key(key);
+      const connection = this.#readyFor(bytes);
+      connection.writer.delete(this.#config.options.keyPrefix, bytes);
+      return connection.send(new Op(Kind.DELETE)) as Promise<boolean>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -1060,7 +1069,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
         const owners: Connection[] = [];
         for (const { bytes, connection } of all) {
           if (failed?.has(connection)) continue;
-          connection.writer.line(`delete ${prefix}${bytes}`);
+          connection.writer.delete(prefix, bytes);
           results.push(connection.send(new Op(Kind.DELETE)));
           owners.push(connection);
         }
@@ -1124,7 +1133,9 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     try {
       const bytes = this.#key(key);
       const amount = checkU64(delta, 'delta', true);
-      return this.#keyed(key, Kind.ARITH, command, ` ${amount}`, bytes);
+      const connection = this.#readyFor(bytes);
+      connection.writer.arith(command, this.#config.options.keyPrefix, bytes, amount);
+      return connection.send(new Op(Kind.ARITH)) as Promise<bigint | undefined>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1154,7 +1165,11 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   touch(key: Key, ttl: number): Promise<boolean> {
     const run = (): Promise<boolean> => {
       try {
-        return this.#keyed(key, Kind.TOUCH, 'touch', ` ${exptime(ttl, 'ttl')}`);
+        const expires = exptime(ttl, 'ttl');
+        const bytes = this.#key(key);
+        const connection = this.#readyFor(bytes);
+        connection.writer.touch(this.#config.options.keyPrefix, bytes, expires);
+        return connection.send(new Op(Kind.TOUCH)) as Promise<boolean>;
       } catch (error) {
         return Promise.reject(error);
       }
@@ -1163,17 +1178,12 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     return run();
   }
 
-  #keyed<R>(key: Key, kind: number, command: string, tail: string, bytes?: string): Promise<R> {
-    try {
-      bytes ??= this.#key(key);
-      const connection = this.#connectionFor(bytes);
-      const error = connection.ready();
-      if (error !== undefined) throw error;
-      connection.writer.line(`${command} ${this.#config.options.keyPrefix}${bytes}${tail}`);
-      return connection.send(new Op(kind)) as Promise<R>;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  /** The connection of the server that owns `bytes`, ready to take a command; throws when it cannot now. */
+  #readyFor(bytes: string): Connection {
+    const connection = this.#connectionFor(bytes);
+    const error = connection.ready();
+    if (error !== undefined) throw error;
+    return connection;
   }
 
   // ---- server-wide commands ----
@@ -1203,7 +1213,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   flushAll(delaySeconds?: number): Promise<void> {
     const run = async (): Promise<void> => {
       const delay = delaySeconds === undefined ? undefined : exptime(delaySeconds, 'delaySeconds');
-      await this.#everyServer(Kind.OK, delay === undefined ? 'flush_all' : `flush_all ${delay}`);
+      await this.#everyServer(Kind.OK, (writer) => writer.flushAll(delay));
     };
     if (channels.command.hasSubscribers) return traced('flushAll', undefined, run);
     return run();
@@ -1232,7 +1242,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       if (subcommand !== undefined && (typeof subcommand !== 'string' || !/^[A-Za-z0-9_ ]{1,64}$/.test(subcommand))) {
         throw new InvalidArgumentError('subcommand', 'a stats sub-command such as "items" or "slabs"', subcommand);
       }
-      return this.#everyServer(Kind.STATS, subcommand === undefined ? 'stats' : `stats ${subcommand}`) as Promise<
+      return this.#everyServer(Kind.STATS, (writer) => writer.stats(subcommand)) as Promise<
         Map<string, Record<string, string>>
       >;
     };
@@ -1256,7 +1266,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    */
   version(): Promise<Map<string, string>> {
     const run = (): Promise<Map<string, string>> =>
-      this.#everyServer(Kind.VERSION, 'version') as Promise<Map<string, string>>;
+      this.#everyServer(Kind.VERSION, (writer) => writer.version()) as Promise<Map<string, string>>;
     if (channels.command.hasSubscribers) return traced('version', undefined, run);
     return run();
   }
@@ -1281,20 +1291,20 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 2) {
         throw new InvalidArgumentError('level', 'an integer from 0 to 2', level);
       }
-      await this.#everyServer(Kind.OK, `verbosity ${level}`);
+      await this.#everyServer(Kind.OK, (writer) => writer.verbosity(level));
     };
     if (channels.command.hasSubscribers) return traced('verbosity', undefined, run);
     return run();
   }
 
-  async #everyServer(kind: number, line: string): Promise<Map<string, unknown>> {
+  async #everyServer(kind: number, encode: (writer: CommandWriter) => void): Promise<Map<string, unknown>> {
     const connections = this.#all();
     for (const connection of connections) {
       const error = connection.ready();
       if (error !== undefined) throw error;
     }
     const replies = connections.map((connection) => {
-      connection.writer.line(line);
+      encode(connection.writer);
       return connection.send(new Op(kind));
     });
     const values = await Promise.all(replies);
@@ -1344,7 +1354,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
 }
 
 function writeOptions(options: WriteOptions | undefined): { ttl: number; noreply: boolean } {
-  if (options === undefined || options === NO_OPTIONS) return { ttl: 0, noreply: false };
+  if (options === undefined) return { ttl: 0, noreply: false };
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
   const { ttl = 0, noreply = false } = options;
   const expires = exptime(ttl, 'ttl');

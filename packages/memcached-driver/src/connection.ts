@@ -1,7 +1,7 @@
 import type { AsyncResource } from 'node:async_hooks';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { CommandWriter } from './commands.js';
+import { AUTH_PROBE, CommandWriter } from './commands.js';
 import {
   AuthenticationError,
   ConnectionError,
@@ -370,7 +370,7 @@ export class Connection implements ReplySink {
       const op = new Op(Kind.PROBE);
       this.#waiting.unshift(op);
       this.#holdWrites = true;
-      socket.write('version\r\n');
+      socket.write(AUTH_PROBE);
     }
     this.#progressAt = Date.now();
     if (this.#waiting.size > 0) this.#armDeadline();

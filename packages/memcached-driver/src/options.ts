@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError } from '@clonepool/core';
+import { AuthCommand } from './commands.js';
 import { type DistributionKind, type KeyHash, keyHashes } from './distribution/index.js';
 import { prefixBytes } from './keys.js';
 
@@ -177,27 +178,6 @@ export interface ParsedOptions {
   readonly auth: AuthCommand | undefined;
 }
 
-/**
- * The ASCII auth command (`set auth 0 0 n` with "<user> <password>" as data), which holds
- * the password: kept in a private field and read by a method, neither of which
- * `util.inspect` (even with `showHidden` and `getters`) or `JSON.stringify` shows, so
- * logging the options never prints it.
- */
-export class AuthCommand {
-  readonly #bytes: Buffer;
-  constructor(username: string, password: string) {
-    const data = Buffer.from(`${username} ${password}`, 'utf8');
-    this.#bytes = Buffer.concat([Buffer.from(`set auth 0 0 ${data.length}\r\n`, 'latin1'), data, Buffer.from('\r\n')]);
-  }
-  /** The bytes to write on a new connection. */
-  bytes(): Buffer {
-    return this.#bytes;
-  }
-  toJSON(): string {
-    return '[redacted]';
-  }
-}
-
 const KNOWN = new Set([
   'connectTimeoutMs',
   'timeoutMs',
@@ -257,7 +237,6 @@ export function parseOptions(options: unknown): ParsedOptions {
     if (/[\r\n]/.test(password) || password === '') {
       throw new InvalidOptionError('password', 'non-empty, without CR or LF', 'a password that is not');
     }
-    // memcached's ASCII auth: a `set` whose data is "<user> <password>"; the key is ignored.
     auth = new AuthCommand(username, password);
   }
   const keyPrefix = o.keyPrefix ?? '';
