@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Clonable } from '@clonepool/core';
 import type { CommandWriter, StoreCommand } from './commands.js';
 import { Connection, type ConnectionEvents, Kind, Op } from './connection.js';
-import { channels, traced } from './diagnostics.js';
+import { channels, trace } from './diagnostics.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
 import { AppendUnsupportedError, ClientClosedError, InvalidArgumentError, ServersFailedError } from './errors.js';
 import { type Key, keyBytes } from './keys.js';
@@ -542,8 +542,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   get<V = Value>(key: Key): Promise<V | undefined> {
-    if (channels.command.hasSubscribers) return traced('get', key, () => this.#retrieve(key, Kind.GET, undefined));
-    return this.#retrieve(key, Kind.GET, undefined);
+    return trace('get', key, this, this.#retrieve, key, Kind.GET, undefined) as Promise<V | undefined>;
   }
 
   /**
@@ -562,8 +561,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   gets<V = Value>(key: Key): Promise<CasItem<V> | undefined> {
-    if (channels.command.hasSubscribers) return traced('gets', key, () => this.#retrieve(key, Kind.GETS, undefined));
-    return this.#retrieve(key, Kind.GETS, undefined);
+    return trace('gets', key, this, this.#retrieve, key, Kind.GETS, undefined) as Promise<CasItem<V> | undefined>;
   }
 
   /**
@@ -589,8 +587,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   gat<V = Value>(key: Key, ttl: number): Promise<V | undefined> {
-    if (channels.command.hasSubscribers) return traced('gat', key, () => this.#retrieve(key, Kind.GET, ttl));
-    return this.#retrieve(key, Kind.GET, ttl);
+    return trace('gat', key, this, this.#retrieve, key, Kind.GET, ttl) as Promise<V | undefined>;
   }
 
   /**
@@ -615,11 +612,10 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   gats<V = Value>(key: Key, ttl: number): Promise<CasItem<V> | undefined> {
-    if (channels.command.hasSubscribers) return traced('gats', key, () => this.#retrieve(key, Kind.GETS, ttl));
-    return this.#retrieve(key, Kind.GETS, ttl);
+    return trace('gats', key, this, this.#retrieve, key, Kind.GETS, ttl) as Promise<CasItem<V> | undefined>;
   }
 
-  #retrieve<R>(key: Key, kind: number, ttl: number | undefined): Promise<R> {
+  #retrieve(key: Key, kind: number, ttl: number | undefined): Promise<unknown> {
     try {
       const bytes = this.#key(key);
       if (ttl !== undefined) ttl = exptime(ttl, 'ttl');
@@ -630,7 +626,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       const gets = kind === Kind.GETS;
       if (ttl === undefined) connection.writer.retrieve(gets ? 'gets' : 'get', prefix, bytes);
       else connection.writer.touchRetrieve(gets ? 'gats' : 'gat', ttl, prefix, bytes);
-      return connection.send(new Op(kind)) as Promise<R>;
+      return connection.send(new Op(kind));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -655,22 +651,24 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   getMulti<K extends Key, V = Value>(keys: Iterable<K>): Promise<Map<K, V>> {
-    if (channels.command.hasSubscribers) {
-      // A generator can be read once: read it here, for the trace and the command alike.
-      const list = keys !== null && typeof keys === 'object' && Symbol.iterator in keys ? [...keys] : keys;
-      return traced('getMulti', list as K[], () => this.#getMulti(list));
+    let list: Iterable<K>;
+    try {
+      // A generator can be read once: read it here, so that a trace names the keys the command gets.
+      list = keyList(keys);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.#getMulti(keys);
+    return trace('getMulti', list as readonly K[], this, this.#getMulti, list) as Promise<Map<K, V>>;
   }
 
-  #getMulti<K extends Key, V>(keys: Iterable<K>): Promise<Map<K, V>> {
+  #getMulti<K extends Key>(keys: Iterable<K>): Promise<Map<K, unknown>> {
     try {
       if (this.#closed) throw new ClientClosedError();
       if (keys === null || typeof keys !== 'object' || !(Symbol.iterator in keys) || typeof keys === 'string') {
         throw new InvalidArgumentError('keys', 'an iterable of keys', keys);
       }
       const prefix = this.#config.options.keyPrefix;
-      const hits = new Map<K, V>();
+      const hits = new Map<K, unknown>();
       // Per server: the wire keys and, index for index, the keys as given. Every key is checked first.
       const batches = new Map<Connection, { wire: string[]; callers: K[] }>();
       let single: Connection | undefined;
@@ -749,7 +747,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   set(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
-    return this.#traceStore('set', key, value, options, undefined);
+    return trace('set', key, this, this.#store, 'set', key, value, options);
   }
 
   /**
@@ -770,7 +768,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   add(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
-    return this.#traceStore('add', key, value, options, undefined);
+    return trace('add', key, this, this.#store, 'add', key, value, options);
   }
 
   /**
@@ -791,7 +789,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   replace(key: Key, value: unknown, options?: WriteOptions): Promise<boolean> {
-    return this.#traceStore('replace', key, value, options, undefined);
+    return trace('replace', key, this, this.#store, 'replace', key, value, options);
   }
 
   /**
@@ -827,7 +825,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   append(key: Key, data: string | Uint8Array, options?: WriteOptions): Promise<boolean> {
-    return this.#traceStore('append', key, data, options, undefined);
+    return trace('append', key, this, this.#store, 'append', key, data, options);
   }
 
   /**
@@ -850,7 +848,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   prepend(key: Key, data: string | Uint8Array, options?: WriteOptions): Promise<boolean> {
-    return this.#traceStore('prepend', key, data, options, undefined);
+    return trace('prepend', key, this, this.#store, 'prepend', key, data, options);
   }
 
   /**
@@ -874,20 +872,11 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   cas(key: Key, value: unknown, cas: bigint, options?: WriteOptions): Promise<boolean> {
-    return this.#traceStore('cas', key, value, options, cas);
+    return trace('cas', key, this, this.#cas, key, value, cas, options);
   }
 
-  #traceStore(
-    command: StoreCommand,
-    key: Key,
-    value: unknown,
-    options: WriteOptions | undefined,
-    cas: bigint | undefined,
-  ): Promise<boolean> {
-    if (channels.command.hasSubscribers) {
-      return traced(command, key, () => this.#store(command, key, value, options, cas));
-    }
-    return this.#store(command, key, value, options, cas);
+  #cas(key: Key, value: unknown, cas: bigint, options: WriteOptions | undefined): Promise<boolean> {
+    return this.#store('cas', key, value, options, cas);
   }
 
   #store(
@@ -895,7 +884,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     key: Key,
     value: unknown,
     options: WriteOptions | undefined,
-    cas: bigint | undefined,
+    cas?: bigint,
   ): Promise<boolean> {
     try {
       const bytes = this.#key(key);
@@ -946,8 +935,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     entries: Iterable<readonly [K, unknown]> | Readonly<Record<string, unknown>>,
     options?: WriteOptions,
   ): Promise<K[]> {
-    if (channels.command.hasSubscribers) return traced('setMulti', undefined, () => this.#setMulti(entries, options));
-    return this.#setMulti(entries, options);
+    return trace('setMulti', undefined, this, this.#setMulti, entries, options) as Promise<K[]>;
   }
 
   #setMulti<K extends Key>(
@@ -1023,8 +1011,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   delete(key: Key): Promise<boolean> {
-    if (channels.command.hasSubscribers) return traced('delete', key, () => this.#delete(key));
-    return this.#delete(key);
+    return trace('delete', key, this, this.#delete, key);
   }
 
   #delete(key: Key): Promise<boolean> {
@@ -1053,37 +1040,37 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   deleteMulti(keys: Iterable<Key>): Promise<boolean> {
-    const run = (): Promise<boolean> => {
-      try {
-        if (this.#closed) throw new ClientClosedError();
-        if (keys === null || typeof keys !== 'object' || !(Symbol.iterator in keys)) {
-          throw new InvalidArgumentError('keys', 'an iterable of keys', keys);
-        }
-        const all = [...keys].map((key) => {
-          const bytes = this.#key(key);
-          return { bytes, connection: this.#connectionFor(bytes) };
-        });
-        const failed = this.#notReady(all);
-        const prefix = this.#config.options.keyPrefix;
-        const results: Promise<unknown>[] = [];
-        const owners: Connection[] = [];
-        for (const { bytes, connection } of all) {
-          if (failed?.has(connection)) continue;
-          connection.writer.delete(prefix, bytes);
-          results.push(connection.send(new Op(Kind.DELETE)));
-          owners.push(connection);
-        }
-        // A key on a failed server counts as not deleted.
-        const skipped = results.length < all.length;
-        return this.#whenAll('deleteMulti', results, owners, failed).then(
-          (deleted) => !skipped && deleted.every((d) => d === true),
-        );
-      } catch (error) {
-        return Promise.reject(error);
+    return trace('deleteMulti', undefined, this, this.#deleteMulti, keys);
+  }
+
+  #deleteMulti(keys: Iterable<Key>): Promise<boolean> {
+    try {
+      if (this.#closed) throw new ClientClosedError();
+      if (keys === null || typeof keys !== 'object' || !(Symbol.iterator in keys)) {
+        throw new InvalidArgumentError('keys', 'an iterable of keys', keys);
       }
-    };
-    if (channels.command.hasSubscribers) return traced('deleteMulti', undefined, run);
-    return run();
+      const all = [...keys].map((key) => {
+        const bytes = this.#key(key);
+        return { bytes, connection: this.#connectionFor(bytes) };
+      });
+      const failed = this.#notReady(all);
+      const prefix = this.#config.options.keyPrefix;
+      const results: Promise<unknown>[] = [];
+      const owners: Connection[] = [];
+      for (const { bytes, connection } of all) {
+        if (failed?.has(connection)) continue;
+        connection.writer.delete(prefix, bytes);
+        results.push(connection.send(new Op(Kind.DELETE)));
+        owners.push(connection);
+      }
+      // A key on a failed server counts as not deleted.
+      const skipped = results.length < all.length;
+      return this.#whenAll('deleteMulti', results, owners, failed).then(
+        (deleted) => !skipped && deleted.every((d) => d === true),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -1105,8 +1092,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   incr(key: Key, delta: number | bigint = 1): Promise<bigint | undefined> {
-    if (channels.command.hasSubscribers) return traced('incr', key, () => this.#arith(key, 'incr', delta));
-    return this.#arith(key, 'incr', delta);
+    return trace('incr', key, this, this.#arith, key, 'incr', delta);
   }
 
   /**
@@ -1125,8 +1111,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   decr(key: Key, delta: number | bigint = 1): Promise<bigint | undefined> {
-    if (channels.command.hasSubscribers) return traced('decr', key, () => this.#arith(key, 'decr', delta));
-    return this.#arith(key, 'decr', delta);
+    return trace('decr', key, this, this.#arith, key, 'decr', delta);
   }
 
   #arith(key: Key, command: 'incr' | 'decr', delta: number | bigint): Promise<bigint | undefined> {
@@ -1163,19 +1148,19 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   touch(key: Key, ttl: number): Promise<boolean> {
-    const run = (): Promise<boolean> => {
-      try {
-        const expires = exptime(ttl, 'ttl');
-        const bytes = this.#key(key);
-        const connection = this.#readyFor(bytes);
-        connection.writer.touch(this.#config.options.keyPrefix, bytes, expires);
-        return connection.send(new Op(Kind.TOUCH)) as Promise<boolean>;
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    if (channels.command.hasSubscribers) return traced('touch', key, run);
-    return run();
+    return trace('touch', key, this, this.#touch, key, ttl);
+  }
+
+  #touch(key: Key, ttl: number): Promise<boolean> {
+    try {
+      const expires = exptime(ttl, 'ttl');
+      const bytes = this.#key(key);
+      const connection = this.#readyFor(bytes);
+      connection.writer.touch(this.#config.options.keyPrefix, bytes, expires);
+      return connection.send(new Op(Kind.TOUCH)) as Promise<boolean>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The connection of the server that owns `bytes`, ready to take a command; throws when it cannot now. */
@@ -1211,12 +1196,12 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   flushAll(delaySeconds?: number): Promise<void> {
-    const run = async (): Promise<void> => {
-      const delay = delaySeconds === undefined ? undefined : exptime(delaySeconds, 'delaySeconds');
-      await this.#everyServer(Kind.OK, (writer) => writer.flushAll(delay));
-    };
-    if (channels.command.hasSubscribers) return traced('flushAll', undefined, run);
-    return run();
+    return trace('flushAll', undefined, this, this.#flushAll, delaySeconds);
+  }
+
+  async #flushAll(delaySeconds: number | undefined): Promise<void> {
+    const delay = delaySeconds === undefined ? undefined : exptime(delaySeconds, 'delaySeconds');
+    await this.#everyServer(Kind.OK, (writer) => writer.flushAll(delay));
   }
 
   /**
@@ -1238,16 +1223,16 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   stats(subcommand?: string): Promise<Map<string, Record<string, string>>> {
-    const run = async (): Promise<Map<string, Record<string, string>>> => {
-      if (subcommand !== undefined && (typeof subcommand !== 'string' || !/^[A-Za-z0-9_ ]{1,64}$/.test(subcommand))) {
-        throw new InvalidArgumentError('subcommand', 'a stats sub-command such as "items" or "slabs"', subcommand);
-      }
-      return this.#everyServer(Kind.STATS, (writer) => writer.stats(subcommand)) as Promise<
-        Map<string, Record<string, string>>
-      >;
-    };
-    if (channels.command.hasSubscribers) return traced('stats', undefined, run);
-    return run();
+    return trace('stats', undefined, this, this.#stats, subcommand);
+  }
+
+  async #stats(subcommand: string | undefined): Promise<Map<string, Record<string, string>>> {
+    if (subcommand !== undefined && (typeof subcommand !== 'string' || !/^[A-Za-z0-9_ ]{1,64}$/.test(subcommand))) {
+      throw new InvalidArgumentError('subcommand', 'a stats sub-command such as "items" or "slabs"', subcommand);
+    }
+    return this.#everyServer(Kind.STATS, (writer) => writer.stats(subcommand)) as Promise<
+      Map<string, Record<string, string>>
+    >;
   }
 
   /**
@@ -1265,10 +1250,11 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   version(): Promise<Map<string, string>> {
-    const run = (): Promise<Map<string, string>> =>
-      this.#everyServer(Kind.VERSION, (writer) => writer.version()) as Promise<Map<string, string>>;
-    if (channels.command.hasSubscribers) return traced('version', undefined, run);
-    return run();
+    return trace('version', undefined, this, this.#version);
+  }
+
+  #version(): Promise<Map<string, string>> {
+    return this.#everyServer(Kind.VERSION, (writer) => writer.version()) as Promise<Map<string, string>>;
   }
 
   /**
@@ -1287,14 +1273,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   verbosity(level: number): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 2) {
-        throw new InvalidArgumentError('level', 'an integer from 0 to 2', level);
-      }
-      await this.#everyServer(Kind.OK, (writer) => writer.verbosity(level));
-    };
-    if (channels.command.hasSubscribers) return traced('verbosity', undefined, run);
-    return run();
+    return trace('verbosity', undefined, this, this.#verbosity, level);
+  }
+
+  async #verbosity(level: number): Promise<void> {
+    if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 2) {
+      throw new InvalidArgumentError('level', 'an integer from 0 to 2', level);
+    }
+    await this.#everyServer(Kind.OK, (writer) => writer.verbosity(level));
   }
 
   async #everyServer(kind: number, encode: (writer: CommandWriter) => void): Promise<Map<string, unknown>> {
@@ -1395,4 +1381,13 @@ function checkU64(value: unknown, name: string, allowNumber: boolean): bigint {
     allowNumber ? 'an integer from 0 to 2^64-1 (a bigint beyond 2^53)' : 'a bigint CAS token from gets()',
     value,
   );
+}
+
+/**
+ * The keys of a multi-key command as a list read once: an array as it is, another
+ * iterable copied, anything else passed on for the command to refuse.
+ */
+function keyList<K>(keys: Iterable<K>): Iterable<K> {
+  if (Array.isArray(keys) || keys === null || typeof keys !== 'object' || !(Symbol.iterator in keys)) return keys;
+  return [...keys];
 }

@@ -164,7 +164,64 @@ export const channels: {
   rejoin: channel(channelNames.rejoin) as Channel<RejoinMessage>,
 });
 
-/** Runs `fn` inside the command channel's trace. Call it only when `channels.command.hasSubscribers`. */
-export function traced<T>(command: string, key: Key | readonly Key[] | undefined, fn: () => Promise<T>): Promise<T> {
-  return channels.command.tracePromise(fn, { command, key });
+/** What a traced command gets called with: up to four arguments, passed on as they are. */
+type Command<T, A extends unknown[], R> = (this: T, ...args: A) => Promise<R>;
+
+/**
+ * Runs `target.method(a, b, c, d)` as the operation `command` on `key`: straight through
+ * while nobody subscribes to {@link channels}`.command`, so the hot path builds no context
+ * and no closure; inside the channel's trace (context `{ command, key }`) when someone does.
+ * The method rejects rather than throws, so the trace sees every failure.
+ */
+export function trace<T, R>(command: string, key: TracedKey, target: T, method: Command<T, [], R>): Promise<R>;
+export function trace<T, A, R>(
+  command: string,
+  key: TracedKey,
+  target: T,
+  method: Command<T, [A], R>,
+  a: A,
+): Promise<R>;
+export function trace<T, A, B, R>(
+  command: string,
+  key: TracedKey,
+  target: T,
+  method: Command<T, [A, B], R>,
+  a: A,
+  b: B,
+): Promise<R>;
+export function trace<T, A, B, C, R>(
+  command: string,
+  key: TracedKey,
+  target: T,
+  method: Command<T, [A, B, C], R>,
+  a: A,
+  b: B,
+  c: C,
+): Promise<R>;
+export function trace<T, A, B, C, D, R>(
+  command: string,
+  key: TracedKey,
+  target: T,
+  method: Command<T, [A, B, C, D], R>,
+  a: A,
+  b: B,
+  c: C,
+  d: D,
+): Promise<R>;
+export function trace(
+  command: string,
+  key: TracedKey,
+  target: unknown,
+  method: Command<unknown, unknown[], unknown>,
+  a?: unknown,
+  b?: unknown,
+  c?: unknown,
+  d?: unknown,
+): Promise<unknown> {
+  const channel = channels.command;
+  if (!channel.hasSubscribers) return method.call(target, a, b, c, d);
+  return channel.tracePromise(method, { command, key }, target, a, b, c, d);
 }
+
+/** The key or keys a traced command names; `undefined` for server-wide commands. */
+type TracedKey = Key | readonly Key[] | undefined;
