@@ -2,11 +2,12 @@ import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { Clonable } from '@clonepool/core';
 import type { CommandWriter, StoreCommand } from './commands.js';
-import { Connection, type ConnectionEvents, Kind, Op } from './connection.js';
+import { Connection, type ConnectionEvents } from './connection.js';
 import { channels, trace } from './diagnostics.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
 import { AppendUnsupportedError, ClientClosedError, InvalidArgumentError, ServersFailedError } from './errors.js';
 import { type Key, keyBytes } from './keys.js';
+import { BatchOp, Op } from './ops.js';
 import { type ClientOptions, type ParsedOptions, parseOptions } from './options.js';
 import { parseServers, type ServerAddress } from './servers.js';
 import { type Encoded, encodeRaw, encodeValue, type Value } from './values.js';
@@ -396,7 +397,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       return;
     }
     connection.writer.version();
-    connection.send(new Op(Kind.VERSION)).then(
+    connection.send(new Op('version')).then(
       () => this.#rejoin(index),
       () => this.#stayEjected(index),
     );
@@ -542,7 +543,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   get<V = Value>(key: Key): Promise<V | undefined> {
-    return trace('get', key, this, this.#retrieve, key, Kind.GET, undefined) as Promise<V | undefined>;
+    return trace('get', key, this, this.#retrieve, key, 'get', undefined) as Promise<V | undefined>;
   }
 
   /**
@@ -561,7 +562,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   gets<V = Value>(key: Key): Promise<CasItem<V> | undefined> {
-    return trace('gets', key, this, this.#retrieve, key, Kind.GETS, undefined) as Promise<CasItem<V> | undefined>;
+    return trace('gets', key, this, this.#retrieve, key, 'gets', undefined) as Promise<CasItem<V> | undefined>;
   }
 
   /**
@@ -587,7 +588,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   gat<V = Value>(key: Key, ttl: number): Promise<V | undefined> {
-    return trace('gat', key, this, this.#retrieve, key, Kind.GET, ttl) as Promise<V | undefined>;
+    return trace('gat', key, this, this.#retrieve, key, 'get', ttl) as Promise<V | undefined>;
   }
 
   /**
@@ -612,10 +613,10 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   gats<V = Value>(key: Key, ttl: number): Promise<CasItem<V> | undefined> {
-    return trace('gats', key, this, this.#retrieve, key, Kind.GETS, ttl) as Promise<CasItem<V> | undefined>;
+    return trace('gats', key, this, this.#retrieve, key, 'gets', ttl) as Promise<CasItem<V> | undefined>;
   }
 
-  #retrieve(key: Key, kind: number, ttl: number | undefined): Promise<unknown> {
+  #retrieve(key: Key, kind: 'get' | 'gets', ttl: number | undefined): Promise<unknown> {
     try {
       const bytes = this.#key(key);
       if (ttl !== undefined) ttl = exptime(ttl, 'ttl');
@@ -623,9 +624,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       const error = connection.ready();
       if (error !== undefined) throw error;
       const prefix = this.#config.options.keyPrefix;
-      const gets = kind === Kind.GETS;
-      if (ttl === undefined) connection.writer.retrieve(gets ? 'gets' : 'get', prefix, bytes);
-      else connection.writer.touchRetrieve(gets ? 'gats' : 'gat', ttl, prefix, bytes);
+      if (ttl === undefined) connection.writer.retrieve(kind, prefix, bytes);
+      else connection.writer.touchRetrieve(kind === 'gets' ? 'gats' : 'gat', ttl, prefix, bytes);
       return connection.send(new Op(kind));
     } catch (error) {
       return Promise.reject(error);
@@ -704,14 +704,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
         for (let first = 0; first < wire.length; first += MAX_KEYS_PER_GET) {
           const last = Math.min(first + MAX_KEYS_PER_GET, wire.length);
           connection.writer.retrieveMany('get', wire, first, last);
-          const op = new Op(Kind.MULTI);
-          op.wire = wire;
-          op.callerKeys = callers;
-          op.first = first;
-          op.last = last;
-          op.cursor = first;
-          op.result = hits;
-          replies.push(connection.send(op));
+          replies.push(connection.send(new BatchOp(hits, wire, callers, first, last)));
           owners.push(connection);
         }
       }
@@ -906,7 +899,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
         connection.sendNoReply();
         return Promise.resolve(true);
       }
-      return connection.send(new Op(Kind.STORE)) as Promise<boolean>;
+      return connection.send(new Op('store')) as Promise<boolean>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -975,7 +968,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
           connection.sendNoReply();
           stored[i] = true;
         } else {
-          results.push(connection.send(new Op(Kind.STORE)));
+          results.push(connection.send(new Op('store')));
           owners.push(connection);
           sent.push(i);
         }
@@ -1019,7 +1012,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       const bytes = this.#key(key);
       const connection = this.#readyFor(bytes);
       connection.writer.delete(this.#config.options.keyPrefix, bytes);
-      return connection.send(new Op(Kind.DELETE)) as Promise<boolean>;
+      return connection.send(new Op('delete')) as Promise<boolean>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1060,7 +1053,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       for (const { bytes, connection } of all) {
         if (failed?.has(connection)) continue;
         connection.writer.delete(prefix, bytes);
-        results.push(connection.send(new Op(Kind.DELETE)));
+        results.push(connection.send(new Op('delete')));
         owners.push(connection);
       }
       // A key on a failed server counts as not deleted.
@@ -1120,7 +1113,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       const amount = checkU64(delta, 'delta', true);
       const connection = this.#readyFor(bytes);
       connection.writer.arith(command, this.#config.options.keyPrefix, bytes, amount);
-      return connection.send(new Op(Kind.ARITH)) as Promise<bigint | undefined>;
+      return connection.send(new Op('arith')) as Promise<bigint | undefined>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1157,7 +1150,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       const bytes = this.#key(key);
       const connection = this.#readyFor(bytes);
       connection.writer.touch(this.#config.options.keyPrefix, bytes, expires);
-      return connection.send(new Op(Kind.TOUCH)) as Promise<boolean>;
+      return connection.send(new Op('touch')) as Promise<boolean>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1201,7 +1194,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
 
   async #flushAll(delaySeconds: number | undefined): Promise<void> {
     const delay = delaySeconds === undefined ? undefined : exptime(delaySeconds, 'delaySeconds');
-    await this.#everyServer(Kind.OK, (writer) => writer.flushAll(delay));
+    await this.#everyServer('ok', (writer) => writer.flushAll(delay));
   }
 
   /**
@@ -1230,7 +1223,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     if (subcommand !== undefined && (typeof subcommand !== 'string' || !/^[A-Za-z0-9_ ]{1,64}$/.test(subcommand))) {
       throw new InvalidArgumentError('subcommand', 'a stats sub-command such as "items" or "slabs"', subcommand);
     }
-    return this.#everyServer(Kind.STATS, (writer) => writer.stats(subcommand)) as Promise<
+    return this.#everyServer('stats', (writer) => writer.stats(subcommand)) as Promise<
       Map<string, Record<string, string>>
     >;
   }
@@ -1254,7 +1247,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   #version(): Promise<Map<string, string>> {
-    return this.#everyServer(Kind.VERSION, (writer) => writer.version()) as Promise<Map<string, string>>;
+    return this.#everyServer('version', (writer) => writer.version()) as Promise<Map<string, string>>;
   }
 
   /**
@@ -1280,10 +1273,13 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 2) {
       throw new InvalidArgumentError('level', 'an integer from 0 to 2', level);
     }
-    await this.#everyServer(Kind.OK, (writer) => writer.verbosity(level));
+    await this.#everyServer('ok', (writer) => writer.verbosity(level));
   }
 
-  async #everyServer(kind: number, encode: (writer: CommandWriter) => void): Promise<Map<string, unknown>> {
+  async #everyServer(
+    kind: 'ok' | 'stats' | 'version',
+    encode: (writer: CommandWriter) => void,
+  ): Promise<Map<string, unknown>> {
     const connections = this.#all();
     for (const connection of connections) {
       const error = connection.ready();

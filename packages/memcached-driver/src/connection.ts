@@ -2,48 +2,12 @@ import type { AsyncResource } from 'node:async_hooks';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { AUTH_PROBE, CommandWriter } from './commands.js';
-import {
-  AuthenticationError,
-  ConnectionError,
-  MemcachedClientError,
-  MemcachedServerError,
-  ProtocolError,
-  TimeoutError,
-} from './errors.js';
+import { ConnectionError, ProtocolError, TimeoutError } from './errors.js';
+import { Op, type WaitingOp } from './ops.js';
 import type { ParsedOptions } from './options.js';
-import { MalformedReplyError, ReplyParser, type ReplySink } from './parser.js';
-import { Ring } from './ring.js';
+import { MalformedReplyError, ReplyParser } from './parser.js';
+import { Replies } from './replies.js';
 import type { ServerAddress } from './servers.js';
-import { decodeValue } from './values.js';
-
-/** What an operation waits for; decides how reply lines are read. */
-export const Kind: Readonly<
-  Record<
-    'GET' | 'GETS' | 'MULTI' | 'STORE' | 'DELETE' | 'ARITH' | 'TOUCH' | 'OK' | 'STATS' | 'VERSION' | 'AUTH' | 'PROBE',
-    number
-  >
-> = Object.freeze({
-  /** `get`/`gat`: one value or a miss, then END. */
-  GET: 0,
-  /** `gets`/`gats`: as GET with the CAS token. */
-  GETS: 1,
-  /** A multi-get's share on one server: many values, then END. */
-  MULTI: 2,
-  /** Store commands: STORED, or NOT_STORED/EXISTS/NOT_FOUND. */
-  STORE: 3,
-  DELETE: 4,
-  /** `incr`/`decr`: a number, or NOT_FOUND. */
-  ARITH: 5,
-  TOUCH: 6,
-  /** `flush_all`, `verbosity`: OK. */
-  OK: 7,
-  STATS: 8,
-  VERSION: 9,
-  /** The ASCII authentication `set` sent first on a connection. */
-  AUTH: 10,
-  /** The `version` sent before authenticating, to learn whether the server wants it. */
-  PROBE: 11,
-});
 
 /** Called for connection life events; the client turns them into its events. */
 export interface ConnectionEvents {
@@ -62,74 +26,6 @@ export interface ConnectionEvents {
   error(error: Error): void;
 }
 
-/**
- * One command waiting for its reply. A plain class with a fixed shape so V8
- * keeps one hidden class for all of them; it is dropped from the ring when
- * settled, so nothing (no closure, no buffer) outlives the reply.
- */
-export class Op {
-  readonly kind: number;
-  resolve: (value: unknown) => void = noop;
-  reject: (error: Error) => void = noop;
-  /** The result so far: the value, the stats object, the hits map. */
-  result: unknown = undefined;
-  /** Whether a VALUE came for a single-key retrieval. */
-  hit = false;
-  /** Flags of the VALUE being read. */
-  flags = 0;
-  cas: bigint | undefined = undefined;
-  /** A decode failure, reported when the reply ends so the stream stays in step. */
-  error: Error | undefined = undefined;
-  /** For MULTI: the wire keys (latin1, prefixed) of the whole multi-get on this server. */
-  wire: readonly string[] | undefined = undefined;
-  /** For MULTI: the keys as the caller gave them, index for index with `wire`. */
-  callerKeys: readonly unknown[] | undefined = undefined;
-  /** For MULTI: this op's line asked for `wire[first..last)`. */
-  first = 0;
-  last = 0;
-  /** For MULTI: where the search for the next VALUE's key starts. */
-  cursor = 0;
-  /** For MULTI: the caller's key of the VALUE being read. */
-  current: unknown = undefined;
-
-  constructor(kind: number) {
-    this.kind = kind;
-  }
-}
-
-function noop(): void {}
-
-const Line = {
-  END: Buffer.from('END'),
-  STORED: Buffer.from('STORED'),
-  NOT_STORED: Buffer.from('NOT_STORED'),
-  EXISTS: Buffer.from('EXISTS'),
-  NOT_FOUND: Buffer.from('NOT_FOUND'),
-  DELETED: Buffer.from('DELETED'),
-  TOUCHED: Buffer.from('TOUCHED'),
-  OK: Buffer.from('OK'),
-  RESET: Buffer.from('RESET'),
-  ERROR: Buffer.from('ERROR'),
-  STAT: Buffer.from('STAT '),
-  VERSION: Buffer.from('VERSION '),
-  SERVER_ERROR: Buffer.from('SERVER_ERROR'),
-  CLIENT_ERROR: Buffer.from('CLIENT_ERROR'),
-};
-
-const UNAUTHENTICATED = Buffer.from('CLIENT_ERROR unauthenticated');
-
-function is(src: Buffer, start: number, end: number, literal: Buffer): boolean {
-  if (end - start !== literal.length) return false;
-  for (let i = 0; i < literal.length; i++) if (src[start + i] !== literal[i]) return false;
-  return true;
-}
-
-function startsWith(src: Buffer, start: number, end: number, literal: Buffer): boolean {
-  if (end - start < literal.length) return false;
-  for (let i = 0; i < literal.length; i++) if (src[start + i] !== literal[i]) return false;
-  return true;
-}
-
 const State = { IDLE: 0, CONNECTING: 1, CONNECTED: 2, CLOSED: 3 } as const;
 
 /**
@@ -138,9 +34,9 @@ const State = { IDLE: 0, CONNECTING: 1, CONNECTED: 2, CLOSED: 3 } as const;
  * - Commands are encoded into a {@link CommandWriter} and leave in one socket
  *   write per tick (flushed from `setImmediate`, which runs after every promise
  *   continuation of the tick has queued its command).
- * - Replies come in order; the ring of waiting {@link Op}s is matched strictly
- *   in order. A reply that fits no waiting op closes the connection and rejects
- *   everything in flight: a desynchronised stream is never read on.
+ * - What each reply means is {@link Replies}' business: it resolves the ops in
+ *   order, and throws on a stream out of step, which closes the connection and
+ *   rejects everything in flight.
  * - One deadline timer per connection, not per op: it fires at most every
  *   `timeoutMs` while replies are owed and fails the connection if no reply byte
  *   arrived for `timeoutMs`.
@@ -154,7 +50,7 @@ const State = { IDLE: 0, CONNECTING: 1, CONNECTED: 2, CLOSED: 3 } as const;
  *   that request's context (and a `MappedPool` scope's client) alive for as long
  *   as the connection lives.
  */
-export class Connection implements ReplySink {
+export class Connection {
   readonly server: ServerAddress;
   /** The server's index in the client's server list. */
   readonly index: number;
@@ -163,8 +59,8 @@ export class Connection implements ReplySink {
   /** The owning client's async context, where every socket and timer is made. */
   readonly #owner: AsyncResource;
   readonly #writer = new CommandWriter();
-  readonly #parser = new ReplyParser(this);
-  readonly #waiting = new Ring<Op>();
+  readonly #replies: Replies;
+  readonly #parser: ReplyParser;
   #state: number = State.IDLE;
   #socket: Socket | null = null;
   #flushScheduled = false;
@@ -198,6 +94,11 @@ export class Connection implements ReplySink {
     this.#options = options;
     this.#events = events;
     this.#owner = owner;
+    this.#replies = new Replies(server.label, options.maxValueBytes, {
+      settled: () => this.#settled(),
+      authProbed: (needsAuth) => this.#authProbed(needsAuth),
+    });
+    this.#parser = new ReplyParser(this.#replies);
   }
 
   /**
@@ -234,7 +135,7 @@ export class Connection implements ReplySink {
   }
 
   /** Queues an op whose command was just encoded; returns its promise. */
-  send(op: Op): Promise<unknown> {
+  send(op: WaitingOp): Promise<unknown> {
     const promise = new Promise<unknown>((resolve, reject) => {
       op.resolve = resolve;
       op.reject = reject;
@@ -248,9 +149,9 @@ export class Connection implements ReplySink {
     this.#scheduleFlush();
   }
 
-  #push(op: Op): void {
-    const waiting = this.#waiting;
-    if (waiting.size === 0) {
+  #push(op: WaitingOp): void {
+    const replies = this.#replies;
+    if (replies.size === 0) {
       this.#idleBurst = true;
       this.#progressAt = Date.now();
       if (this.#state === State.CONNECTED) {
@@ -258,7 +159,7 @@ export class Connection implements ReplySink {
         this.#armDeadline();
       }
     }
-    waiting.push(op);
+    replies.push(op);
     this.#scheduleFlush();
   }
 
@@ -291,7 +192,7 @@ export class Connection implements ReplySink {
       socket.write(data);
     }
     // Only noreply commands: the burst is over once written.
-    if (this.#waiting.size === 0) this.#writer.trim();
+    if (this.#replies.size === 0) this.#writer.trim();
   };
 
   #connect(): void {
@@ -367,19 +268,18 @@ export class Connection implements ReplySink {
       // first on the wire, so its op goes first in the ring; commands wait until it is answered.
       // Its reject stays a no-op: only a teardown rejects it, and that teardown already counts the failure
       // (tearing down again from here emitted the error and counted the failure twice).
-      const op = new Op(Kind.PROBE);
-      this.#waiting.unshift(op);
+      this.#replies.pushFirst(new Op('probe'));
       this.#holdWrites = true;
       socket.write(AUTH_PROBE);
     }
     this.#progressAt = Date.now();
-    if (this.#waiting.size > 0) this.#armDeadline();
+    if (this.#replies.size > 0) this.#armDeadline();
     else socket.unref();
     this.#flush();
     this.#events.connect(this, reconnect);
     // close() came while connecting: what was queued is written now; with nothing owed, end here,
     // else the last reply does (#settled).
-    if (this.#closing !== null && this.#waiting.size === 0) this.#end();
+    if (this.#closing !== null && this.#replies.size === 0) this.#end();
   }
 
   /**
@@ -407,7 +307,7 @@ export class Connection implements ReplySink {
 
   readonly #onDeadline = (): void => {
     this.#deadline = null;
-    if (this.#waiting.size === 0 || this.#state !== State.CONNECTED) return;
+    if (this.#replies.size === 0 || this.#state !== State.CONNECTED) return;
     const timeoutMs = this.#options.timeoutMs;
     const quiet = Date.now() - this.#progressAt;
     if (quiet >= timeoutMs) {
@@ -420,7 +320,7 @@ export class Connection implements ReplySink {
   };
 
   readonly #confirmTimeout = (): void => {
-    if (this.#waiting.size === 0 || this.#state !== State.CONNECTED) return;
+    if (this.#replies.size === 0 || this.#state !== State.CONNECTED) return;
     const timeoutMs = this.#options.timeoutMs;
     const quiet = Date.now() - this.#progressAt;
     if (quiet >= timeoutMs) this.#teardown(new TimeoutError(this.server.label, 'timeoutMs', timeoutMs), true);
@@ -450,9 +350,7 @@ export class Connection implements ReplySink {
     this.#writer.clear();
     this.#holdWrites = false;
     socket?.destroy();
-    const waiting = this.#waiting;
-    const hadWork = waiting.size > 0;
-    for (let op = waiting.shift(); op !== undefined; op = waiting.shift()) op.reject(error);
+    const hadWork = this.#replies.rejectAll(error);
     if (wasConnected) this.#events.disconnect(this.server.label, hadWork || markDown ? error : undefined);
     if (hadWork || markDown || !wasConnected) this.#events.error(error);
     // A refused connect, a timeout, or a reset that cut operations off: failover counts each.
@@ -475,7 +373,7 @@ export class Connection implements ReplySink {
     } else if (this.#state === State.CONNECTING) {
       // Commands were accepted (noreply ones already resolved true): #onConnect writes them and then
       // ends the socket; a failed connect tears down and rejects what waits for a reply.
-    } else if (this.#waiting.size === 0) {
+    } else if (this.#replies.size === 0) {
       this.#end();
     } // else the last reply ends it (#settled), or a timeout/teardown does
     return this.#closed;
@@ -514,229 +412,20 @@ export class Connection implements ReplySink {
 
   /** After an op leaves the ring: when idle, drop the socket's hold on the process and a burst's buffer, finish a pending close. */
   #settled(): void {
-    if (this.#waiting.size !== 0) return;
+    if (this.#replies.size !== 0) return;
     // Every reply is in: a buffer grown for a burst can go.
     this.#writer.trim();
     if (this.#closing !== null) this.#end();
     else this.#socket?.unref();
   }
 
-  // ReplySink: called synchronously by the parser.
-
-  onLine(src: Buffer, start: number, end: number): void {
-    const op = this.#waiting.peek();
-    if (op === undefined)
-      throw new MalformedReplyError(`a reply ${quote(src, start, end)} came with no command waiting`);
-    let value: unknown;
-    switch (op.kind) {
-      case Kind.GET:
-      case Kind.GETS:
-      case Kind.MULTI:
-        if (!is(src, start, end, Line.END)) {
-          this.#unexpected(op, src, start, end);
-          return;
-        }
-        this.#waiting.shift();
-        if (op.error !== undefined) op.reject(op.error);
-        else op.resolve(op.result);
-        {
-          this.#settled();
-          return;
-        }
-      case Kind.STORE:
-        if (is(src, start, end, Line.STORED)) value = true;
-        else if (
-          is(src, start, end, Line.NOT_STORED) ||
-          is(src, start, end, Line.EXISTS) ||
-          is(src, start, end, Line.NOT_FOUND)
-        )
-          value = false;
-        else {
-          this.#unexpected(op, src, start, end);
-          return;
-        }
-        break;
-      case Kind.DELETE:
-        if (is(src, start, end, Line.DELETED)) value = true;
-        else if (is(src, start, end, Line.NOT_FOUND)) value = false;
-        else {
-          this.#unexpected(op, src, start, end);
-          return;
-        }
-        break;
-      case Kind.ARITH: {
-        const c = src[start]!;
-        if (c >= 0x30 && c <= 0x39) {
-          let e = end;
-          while (e > start && src[e - 1] === 0x20) e--;
-          const text = src.toString('latin1', start, e);
-          if (!/^\d+$/.test(text)) {
-            this.#unexpected(op, src, start, end);
-            return;
-          }
-          value = BigInt(text);
-        } else if (is(src, start, end, Line.NOT_FOUND)) value = undefined;
-        else {
-          this.#unexpected(op, src, start, end);
-          return;
-        }
-        break;
-      }
-      case Kind.TOUCH:
-        if (is(src, start, end, Line.TOUCHED)) value = true;
-        else if (is(src, start, end, Line.NOT_FOUND)) value = false;
-        else {
-          this.#unexpected(op, src, start, end);
-          return;
-        }
-        break;
-      case Kind.OK:
-        if (!is(src, start, end, Line.OK)) {
-          this.#unexpected(op, src, start, end);
-          return;
-        }
-        break;
-      case Kind.STATS: {
-        if (startsWith(src, start, end, Line.STAT)) {
-          const text = src.toString('utf8', start + 5, end);
-          const space = text.indexOf(' ');
-          op.result ??= Object.create(null);
-          const stats = op.result as Record<string, string>;
-          if (space === -1) stats[text] = '';
-          else stats[text.slice(0, space)] = text.slice(space + 1);
-          return;
-        }
-        if (!is(src, start, end, Line.END) && !is(src, start, end, Line.RESET) && !is(src, start, end, Line.OK)) {
-          // Other sub-commands (`stats cachedump`, `stats detail dump`) send their own lines; keep them whole.
-          if (this.#isError(src, start, end)) {
-            this.#unexpected(op, src, start, end);
-            return;
-          }
-          op.result ??= Object.create(null);
-          const stats = op.result as Record<string, string>;
-          stats[src.toString('utf8', start, end)] = '';
-          return;
-        }
-        value = op.result ?? Object.create(null);
-        break;
-      }
-      case Kind.VERSION:
-        if (!startsWith(src, start, end, Line.VERSION)) {
-          this.#unexpected(op, src, start, end);
-          return;
-        }
-        value = src.toString('latin1', start + 8, end);
-        break;
-      case Kind.AUTH:
-        if (!is(src, start, end, Line.STORED)) {
-          this.#waiting.shift();
-          throw new AuthenticationError(this.server.label, src.toString('latin1', start, end));
-        }
-        break;
-      case Kind.PROBE: {
-        this.#waiting.shift();
-        this.#holdWrites = false;
-        const socket = this.#socket!;
-        if (is(src, start, end, UNAUTHENTICATED)) {
-          this.#waiting.unshift(new Op(Kind.AUTH));
-          socket.write(this.#options.auth!.bytes());
-        } else if (!startsWith(src, start, end, Line.VERSION)) {
-          throw new MalformedReplyError(`unexpected reply ${quote(src, start, end)} to version`);
-        }
-        this.#flush();
-        this.#settled();
-        return;
-      }
-      default:
-        throw new MalformedReplyError(`unknown op kind ${op.kind}`);
+  /** The auth probe was answered: the auth goes first if the server wants it, then what waited behind it. */
+  #authProbed(needsAuth: boolean): void {
+    this.#holdWrites = false;
+    if (needsAuth) {
+      this.#replies.pushFirst(new Op('auth'));
+      this.#socket!.write(this.#options.auth!.bytes());
     }
-    this.#waiting.shift();
-    op.resolve(value);
-    this.#settled();
+    this.#flush();
   }
-
-  #isError(src: Buffer, start: number, end: number): boolean {
-    return (
-      is(src, start, end, Line.ERROR) ||
-      startsWith(src, start, end, Line.SERVER_ERROR) ||
-      startsWith(src, start, end, Line.CLIENT_ERROR)
-    );
-  }
-
-  /** A line that is not the op's success reply: an error reply rejects just the op; anything else is a desync. */
-  #unexpected(op: Op, src: Buffer, start: number, end: number): void {
-    const label = this.server.label;
-    let error: Error;
-    if (startsWith(src, start, end, Line.SERVER_ERROR)) {
-      error = new MemcachedServerError(src.toString('latin1', start + 13, end), label);
-    } else if (startsWith(src, start, end, Line.CLIENT_ERROR)) {
-      const text = src.toString('latin1', start, end);
-      error =
-        text === 'CLIENT_ERROR unauthenticated'
-          ? new AuthenticationError(label, text)
-          : new MemcachedClientError(text, label);
-    } else if (is(src, start, end, Line.ERROR)) {
-      error = new MemcachedClientError('ERROR (the server does not know the command)', label);
-    } else {
-      throw new MalformedReplyError(`unexpected reply ${quote(src, start, end)}`);
-    }
-    this.#waiting.shift();
-    op.reject(error);
-    this.#settled();
-  }
-
-  onValueHeader(src: Buffer, keyStart: number, keyEnd: number, flags: number, casStart: number, casEnd: number): void {
-    const op = this.#waiting.peek();
-    if (op === undefined || op.kind > Kind.MULTI) {
-      throw new MalformedReplyError('a VALUE came for a command that retrieves nothing');
-    }
-    if (op.kind === Kind.MULTI) {
-      // memcached answers the keys of a line in the order asked (misses left out), so the next hit is
-      // found by walking forward from the last one, comparing bytes in place: no key string, no hashing.
-      // Replies in another order (some proxy) still match, by a search of the whole line.
-      const wire = op.wire!;
-      const length = keyEnd - keyStart;
-      let i = op.cursor;
-      while (i < op.last && !sameKey(src, keyStart, length, wire[i]!)) i++;
-      if (i === op.last) {
-        for (i = op.first; i < op.last && !sameKey(src, keyStart, length, wire[i]!); i++);
-        if (i === op.last) throw new MalformedReplyError('a VALUE came for a key that was not asked for');
-      } else {
-        op.cursor = i + 1;
-      }
-      op.current = op.callerKeys![i];
-    } else {
-      if (op.hit) throw new MalformedReplyError('two VALUEs came for one key');
-      op.hit = true;
-    }
-    op.flags = flags;
-    if (op.kind === Kind.GETS) {
-      if (casStart < 0) throw new MalformedReplyError('a VALUE for gets has no CAS');
-      op.cas = BigInt(src.toString('latin1', casStart, casEnd));
-    }
-  }
-
-  onValue(src: Buffer, start: number, end: number, owned: boolean): void {
-    const op = this.#waiting.peek()!;
-    let value: unknown;
-    try {
-      value = decodeValue(op.flags, src, start, end, owned, this.#options.maxValueBytes);
-    } catch (error) {
-      op.error ??= error as Error;
-      return;
-    }
-    if (op.kind === Kind.MULTI) (op.result as Map<unknown, unknown>).set(op.current, value);
-    else if (op.kind === Kind.GETS) op.result = { value, cas: op.cas };
-    else op.result = value;
-  }
-}
-
-function sameKey(src: Buffer, start: number, length: number, key: string): boolean {
-  if (key.length !== length) return false;
-  for (let i = 0; i < length; i++) if (src[start + i] !== key.charCodeAt(i)) return false;
-  return true;
-}
-
-function quote(src: Buffer, start: number, end: number): string {
-  return JSON.stringify(src.toString('latin1', start, Math.min(end, start + 60)));
 }

@@ -1,0 +1,300 @@
+import { AuthenticationError, MemcachedClientError, MemcachedServerError } from './errors.js';
+import type { BatchOp, Op, WaitingOp } from './ops.js';
+import { MalformedReplyError, type ReplySink } from './parser.js';
+import { Ring } from './ring.js';
+import { decodeValue } from './values.js';
+
+/** What the connection does when a reply moves it on. Called synchronously, from the parser. */
+export interface ReplyHooks {
+  /** An op left the ring, resolved or rejected. */
+  settled(): void;
+  /** The auth probe was answered: `needsAuth` says whether the server wants credentials. */
+  authProbed(needsAuth: boolean): void;
+}
+
+function bytes(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
+}
+
+const END = bytes('END');
+const NOT_FOUND = bytes('NOT_FOUND');
+const STORED = bytes('STORED');
+const STAT = bytes('STAT ');
+const VERSION = bytes('VERSION ');
+const ERROR = bytes('ERROR');
+const SERVER_ERROR = bytes('SERVER_ERROR');
+const CLIENT_ERROR = bytes('CLIENT_ERROR');
+const UNAUTHENTICATED = bytes('CLIENT_ERROR unauthenticated');
+/** What `stats reset` and `stats detail on|off` send instead of END. */
+const RESET = bytes('RESET');
+const OK = bytes('OK');
+
+/** A one-word reply and what the op resolves to on it. */
+interface Word {
+  readonly reply: Buffer;
+  readonly value: unknown;
+}
+
+function words(replies: Record<string, unknown>): readonly Word[] {
+  return Object.entries(replies).map(([reply, value]) => ({ reply: bytes(reply), value }));
+}
+
+/** The kinds whose every success is one word, with what each word means. The first is the common one. */
+const WORDS: Readonly<Record<'store' | 'delete' | 'touch' | 'ok', readonly Word[]>> = {
+  store: words({ STORED: true, NOT_STORED: false, EXISTS: false, NOT_FOUND: false }),
+  delete: words({ DELETED: true, NOT_FOUND: false }),
+  touch: words({ TOUCHED: true, NOT_FOUND: false }),
+  ok: [{ reply: OK, value: undefined }],
+};
+
+function is(src: Buffer, start: number, end: number, literal: Buffer): boolean {
+  if (end - start !== literal.length) return false;
+  for (let i = 0; i < literal.length; i++) if (src[start + i] !== literal[i]) return false;
+  return true;
+}
+
+function startsWith(src: Buffer, start: number, end: number, literal: Buffer): boolean {
+  if (end - start < literal.length) return false;
+  for (let i = 0; i < literal.length; i++) if (src[start + i] !== literal[i]) return false;
+  return true;
+}
+
+function quote(src: Buffer, start: number, end: number): string {
+  return JSON.stringify(src.toString('latin1', start, Math.min(end, start + 60)));
+}
+
+/**
+ * The ops a connection has sent, in order, and what each reply line means for
+ * the oldest of them (after ioredis's `DataHandler`). The parser hands it lines
+ * and values; it resolves or rejects the op at the head of the ring.
+ *
+ * - Replies come in order and are matched strictly in order. A line that fits
+ *   the waiting op neither as its answer nor as an error reply means the stream
+ *   is out of step: it throws, and the connection tears down and rejects
+ *   everything in flight. A desynchronised stream is never read on.
+ * - An error reply (`ERROR`, `CLIENT_ERROR …`, `SERVER_ERROR …`) rejects just its
+ *   op; the stream stays in step.
+ * - A value that cannot be decoded rejects its op when the reply ends, so the
+ *   rest of the reply is still read.
+ */
+export class Replies implements ReplySink {
+  readonly #waiting = new Ring<WaitingOp>();
+  /** The server, for errors. */
+  readonly #server: string;
+  readonly #maxValueBytes: number;
+  readonly #hooks: ReplyHooks;
+
+  constructor(server: string, maxValueBytes: number, hooks: ReplyHooks) {
+    this.#server = server;
+    this.#maxValueBytes = maxValueBytes;
+    this.#hooks = hooks;
+  }
+
+  /** How many ops wait for a reply. */
+  get size(): number {
+    return this.#waiting.size;
+  }
+
+  /** Queues an op whose command was written (or is about to be). */
+  push(op: WaitingOp): void {
+    this.#waiting.push(op);
+  }
+
+  /** Queues an op whose command goes on the wire before every other's: the auth probe and the auth. */
+  pushFirst(op: Op): void {
+    this.#waiting.unshift(op);
+  }
+
+  /** Rejects every waiting op with `error` (the connection is gone); returns whether there was any. */
+  rejectAll(error: Error): boolean {
+    const waiting = this.#waiting;
+    const any = waiting.size > 0;
+    for (let op = waiting.shift(); op !== undefined; op = waiting.shift()) op.reject(error);
+    return any;
+  }
+
+  onLine(src: Buffer, start: number, end: number): void {
+    const op = this.#waiting.peek();
+    if (op === undefined) {
+      throw new MalformedReplyError(`a reply ${quote(src, start, end)} came with no command waiting`);
+    }
+    switch (op.kind) {
+      case 'get':
+      case 'gets':
+      case 'batch':
+        if (is(src, start, end, END)) this.#end(op);
+        else this.#unexpected(op, src, start, end);
+        return;
+      case 'store':
+      case 'delete':
+      case 'touch':
+      case 'ok':
+        this.#word(op, WORDS[op.kind], src, start, end);
+        return;
+      case 'arith':
+        this.#arith(op, src, start, end);
+        return;
+      case 'stats':
+        this.#stat(op, src, start, end);
+        return;
+      case 'version':
+        if (startsWith(src, start, end, VERSION)) this.#resolve(op, src.toString('latin1', start + 8, end));
+        else this.#unexpected(op, src, start, end);
+        return;
+      case 'probe':
+        this.#probed(src, start, end);
+        return;
+      case 'auth':
+        if (!is(src, start, end, STORED)) {
+          // Refused: the connection tears down, and what waited behind the auth fails with this error.
+          this.#waiting.shift();
+          throw new AuthenticationError(this.#server, src.toString('latin1', start, end));
+        }
+        this.#resolve(op, undefined);
+        return;
+      default: {
+        const kind: never = op;
+        throw new MalformedReplyError(`an op of unknown kind ${String(kind)}`);
+      }
+    }
+  }
+
+  onValueHeader(src: Buffer, keyStart: number, keyEnd: number, flags: number, casStart: number, casEnd: number): void {
+    const op = this.#waiting.peek();
+    if (op?.kind === 'batch') {
+      if (!op.match(src, keyStart, keyEnd))
+        throw new MalformedReplyError('a VALUE came for a key that was not asked for');
+    } else if (op?.kind === 'get' || op?.kind === 'gets') {
+      if (op.hit) throw new MalformedReplyError('two VALUEs came for one key');
+      op.hit = true;
+      if (op.kind === 'gets') {
+        if (casStart < 0) throw new MalformedReplyError('a VALUE for gets has no CAS');
+        op.cas = BigInt(src.toString('latin1', casStart, casEnd));
+      }
+    } else {
+      throw new MalformedReplyError('a VALUE came for a command that retrieves nothing');
+    }
+    op.flags = flags;
+  }
+
+  onValue(src: Buffer, start: number, end: number, owned: boolean): void {
+    // The parser calls this only after onValueHeader accepted the header for this op.
+    const op = this.#waiting.peek() as Op | BatchOp;
+    let value: unknown;
+    try {
+      value = decodeValue(op.flags, src, start, end, owned, this.#maxValueBytes);
+    } catch (error) {
+      op.error ??= error as Error;
+      return;
+    }
+    if (op.kind === 'batch') op.hits.set(op.current, value);
+    else if (op.kind === 'gets') op.result = { value, cas: op.cas };
+    else op.result = value;
+  }
+
+  #resolve(op: WaitingOp, value: unknown): void {
+    this.#waiting.shift();
+    op.resolve(value);
+    this.#hooks.settled();
+  }
+
+  #reject(op: WaitingOp, error: Error): void {
+    this.#waiting.shift();
+    op.reject(error);
+    this.#hooks.settled();
+  }
+
+  /** `END` of a retrieval: its value (or the batch's hits), or the decode failure held until now. */
+  #end(op: Op | BatchOp): void {
+    if (op.error !== undefined) this.#reject(op, op.error);
+    else this.#resolve(op, op.kind === 'batch' ? op.hits : op.result);
+  }
+
+  #word(op: Op, words: readonly Word[], src: Buffer, start: number, end: number): void {
+    for (const word of words) {
+      if (is(src, start, end, word.reply)) {
+        this.#resolve(op, word.value);
+        return;
+      }
+    }
+    this.#unexpected(op, src, start, end);
+  }
+
+  /** `incr`/`decr`: the new value as a decimal (memcached pads a shrunk one with spaces), or NOT_FOUND. */
+  #arith(op: Op, src: Buffer, start: number, end: number): void {
+    const c = src[start]!;
+    if (c >= 0x30 && c <= 0x39) {
+      let e = end;
+      while (e > start && src[e - 1] === 0x20) e--;
+      const text = src.toString('latin1', start, e);
+      if (/^\d+$/.test(text)) this.#resolve(op, BigInt(text));
+      else this.#unexpected(op, src, start, end);
+    } else if (is(src, start, end, NOT_FOUND)) {
+      this.#resolve(op, undefined);
+    } else {
+      this.#unexpected(op, src, start, end);
+    }
+  }
+
+  /** One line of a `stats` reply, which collects `STAT <name> <value>` lines until END. */
+  #stat(op: Op, src: Buffer, start: number, end: number): void {
+    if (is(src, start, end, END) || is(src, start, end, RESET) || is(src, start, end, OK)) {
+      this.#resolve(op, op.result ?? Object.create(null));
+      return;
+    }
+    const error = errorReply(src, start, end, this.#server);
+    if (error !== undefined) {
+      this.#reject(op, error);
+      return;
+    }
+    op.result ??= Object.create(null);
+    const stats = op.result as Record<string, string>;
+    if (startsWith(src, start, end, STAT)) {
+      const text = src.toString('utf8', start + 5, end);
+      const space = text.indexOf(' ');
+      if (space === -1) stats[text] = '';
+      else stats[text.slice(0, space)] = text.slice(space + 1);
+    } else {
+      // Other sub-commands (`stats cachedump`, `stats detail dump`) send their own lines; keep them whole.
+      stats[src.toString('utf8', start, end)] = '';
+    }
+  }
+
+  /**
+   * The answer to the auth probe: `VERSION` from a server that wants no credentials (so they
+   * are never sent), `CLIENT_ERROR unauthenticated` from one that does. Anything else is a
+   * server we cannot talk to.
+   */
+  #probed(src: Buffer, start: number, end: number): void {
+    this.#waiting.shift();
+    const needsAuth = is(src, start, end, UNAUTHENTICATED);
+    if (!needsAuth && !startsWith(src, start, end, VERSION)) {
+      throw new MalformedReplyError(`unexpected reply ${quote(src, start, end)} to version`);
+    }
+    this.#hooks.authProbed(needsAuth);
+    this.#hooks.settled();
+  }
+
+  /** A line that is not the op's answer: an error reply rejects just the op; anything else is a desync. */
+  #unexpected(op: WaitingOp, src: Buffer, start: number, end: number): void {
+    const error = errorReply(src, start, end, this.#server);
+    if (error === undefined) throw new MalformedReplyError(`unexpected reply ${quote(src, start, end)}`);
+    this.#reject(op, error);
+  }
+}
+
+/** The error an error reply stands for, or `undefined` for any other line. */
+function errorReply(src: Buffer, start: number, end: number, server: string): Error | undefined {
+  if (startsWith(src, start, end, SERVER_ERROR)) {
+    return new MemcachedServerError(src.toString('latin1', start + 13, end), server);
+  }
+  if (startsWith(src, start, end, CLIENT_ERROR)) {
+    const text = src.toString('latin1', start, end);
+    return is(src, start, end, UNAUTHENTICATED)
+      ? new AuthenticationError(server, text)
+      : new MemcachedClientError(text, server);
+  }
+  if (is(src, start, end, ERROR))
+    return new MemcachedClientError('ERROR (the server does not know the command)', server);
+  return undefined;
+}
