@@ -26,7 +26,30 @@ export interface ConnectionEvents {
   error(error: Error): void;
 }
 
-const State = { IDLE: 0, CONNECTING: 1, CONNECTED: 2, CLOSED: 3 } as const;
+/**
+ * Where a connection is in its life. Each transition is made by one method, named here:
+ *
+ * ```
+ *  idle ─#open─▶ connecting ─#onConnect─▶ authenticating ─#authProbed─▶ ready
+ *    ▲               │ (no credentials) ─────────#onConnect──────────────▶ │
+ *    └──#teardown────┴──────────────────────────────────────────────────────┘
+ *  after close(): #teardown → closed; idle → closed (#finishClose);
+ *                 ready, nothing owed → closing (#end) ─socket closed─▶ closed (#finishClose)
+ * ```
+ *
+ * - `idle`: no socket. The next command makes one (unless the server is being left alone).
+ * - `connecting`: the TCP connect or TLS handshake is under way; commands queue in the writer.
+ * - `authenticating`: connected, with credentials; the probe asking whether the server wants
+ *   them is out, and commands wait behind it unsent.
+ * - `ready`: commands leave once per tick.
+ * - `closing`: close() was called and nothing is owed any more: the socket was ended (FIN
+ *   sent) and close() resolves when it has closed.
+ * - `closed`: for good; commands are refused.
+ *
+ * close() itself changes no state while replies are owed or the socket connects: it asks for
+ * the end, which the last reply (#settled) or the connect (#onConnect) then makes.
+ */
+type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closing' | 'closed';
 
 /**
  * One socket to one server, with many commands in flight (pipelining).
@@ -61,7 +84,7 @@ export class Connection {
   readonly #writer = new CommandWriter();
   readonly #replies: Replies;
   readonly #parser: ReplyParser;
-  #state: number = State.IDLE;
+  #state: State = 'idle';
   #socket: Socket | null = null;
   #flushScheduled = false;
   #deadline: NodeJS.Timeout | null = null;
@@ -75,12 +98,11 @@ export class Connection {
   #firstReplyAt = 0;
   /** Whether this socket has kept answering for longer than `timeoutMs` (see `proven`). */
   #proven = false;
-  /** Commands wait unsent until the authentication probe has been answered. */
-  #holdWrites = false;
   /** The ops in the ring were queued on an idle connection and have not been written yet. */
   #idleBurst = false;
-  #closing: (() => void) | null = null;
+  /** What close() returns, made when it is first called: whether the client asked for the end. */
   #closed: Promise<void> | null = null;
+  #resolveClosed: () => void = noop;
 
   constructor(
     server: ServerAddress,
@@ -122,8 +144,8 @@ export class Connection {
    */
   ready(): Error | undefined {
     const state = this.#state;
-    if (state === State.CONNECTED || state === State.CONNECTING) return undefined;
-    if (state === State.CLOSED) return new ConnectionError(this.server.label, 'the connection is closed');
+    if (state === 'ready' || state === 'connecting' || state === 'authenticating') return undefined;
+    if (state !== 'idle') return new ConnectionError(this.server.label, 'the connection is closed');
     if (this.#retryAt > Date.now()) {
       return new ConnectionError(
         this.server.label,
@@ -154,7 +176,8 @@ export class Connection {
     if (replies.size === 0) {
       this.#idleBurst = true;
       this.#progressAt = Date.now();
-      if (this.#state === State.CONNECTED) {
+      // While authenticating the probe is in the ring, so the ring is never empty there.
+      if (this.#state === 'ready') {
         this.#socket!.ref();
         this.#armDeadline();
       }
@@ -173,7 +196,8 @@ export class Connection {
 
   readonly #flush = (): void => {
     this.#flushScheduled = false;
-    if (this.#state !== State.CONNECTED || this.#holdWrites) return; // the connect handler flushes
+    // Connecting or authenticating: the connect handler, or the probe's answer, flushes.
+    if (this.#state !== 'ready') return;
     const data = this.#writer.take();
     if (data === undefined) return;
     // A burst on an idle connection starts its deadline when it is written, not when the first op was
@@ -199,29 +223,37 @@ export class Connection {
     this.#owner.runInAsyncScope(this.#open, this);
   }
 
-  /** Makes the socket and its connect timer; called in the owner's context. */
+  /** idle → connecting: makes the socket and its connect timer; called in the owner's context. */
   #open(): void {
-    const { server } = this;
     const options = this.#options;
-    this.#state = State.CONNECTING;
-    let socket: Socket;
-    if (options.tls !== undefined) {
-      const target = server.path !== undefined ? { path: server.path } : { host: server.host, port: server.port };
-      const servername =
-        options.tls.servername ?? (server.path === undefined && isIP(server.host) === 0 ? server.host : undefined);
-      socket = tlsConnect({ ...options.tls, ...target, ...(servername === undefined ? {} : { servername }) });
-    } else {
-      socket = server.path !== undefined ? netConnect(server.path) : netConnect(server.port, server.host);
-    }
+    const socket = this.#makeSocket();
+    this.#state = 'connecting';
     this.#socket = socket;
     this.#connectTimer = this.#timer(() => {
       if (this.#socket === socket) {
-        this.#teardown(new TimeoutError(server.label, 'connectTimeoutMs', options.connectTimeoutMs), true);
+        this.#teardown(new TimeoutError(this.server.label, 'connectTimeoutMs', options.connectTimeoutMs), true);
       }
     }, options.connectTimeoutMs);
-    socket.once(options.tls !== undefined ? 'secureConnect' : 'connect', () => {
-      if (this.#socket !== socket) return;
-      this.#onConnect(socket as Socket | TLSSocket);
+    this.#watch(socket);
+  }
+
+  /** A TCP or UNIX socket to the server, or a TLS one with the server's name to verify. */
+  #makeSocket(): Socket {
+    const { server } = this;
+    const { tls } = this.#options;
+    if (tls === undefined) {
+      return server.path !== undefined ? netConnect(server.path) : netConnect(server.port, server.host);
+    }
+    const target = server.path !== undefined ? { path: server.path } : { host: server.host, port: server.port };
+    const servername =
+      tls.servername ?? (server.path === undefined && isIP(server.host) === 0 ? server.host : undefined);
+    return tlsConnect({ ...tls, ...target, ...(servername === undefined ? {} : { servername }) });
+  }
+
+  /** Listens to `socket` for as long as it is this connection's: every handler ignores a socket it let go of. */
+  #watch(socket: Socket): void {
+    socket.once(this.#options.tls !== undefined ? 'secureConnect' : 'connect', () => {
+      if (this.#socket === socket) this.#onConnect(socket as Socket | TLSSocket);
     });
     socket.on('data', (chunk: Buffer) => {
       if (this.#socket !== socket) return;
@@ -240,24 +272,22 @@ export class Connection {
     });
     socket.on('close', () => {
       if (this.#socket !== socket) return;
-      const connecting = this.#state === State.CONNECTING;
+      const connecting = this.#state === 'connecting';
       const reason = connecting
         ? `could not connect${socketError ? ` (${(socketError as NodeJS.ErrnoException).code ?? socketError.message})` : ''}`
         : 'the connection closed';
-      this.#teardown(
-        new ConnectionError(server.label, reason, socketError === undefined ? undefined : { cause: socketError }),
-        connecting,
-      );
+      const cause = socketError === undefined ? undefined : { cause: socketError };
+      this.#teardown(new ConnectionError(this.server.label, reason, cause), connecting);
     });
   }
 
+  /** connecting → authenticating (with credentials) or ready. */
   #onConnect(socket: Socket): void {
     clearTimeout(this.#connectTimer!);
     this.#connectTimer = null;
     const options = this.#options;
     if (options.tcpNoDelay) socket.setNoDelay(true);
     if (options.keepAlive) socket.setKeepAlive(true);
-    this.#state = State.CONNECTED;
     this.#firstReplyAt = 0;
     this.#proven = false;
     const reconnect = this.#everConnected;
@@ -269,8 +299,10 @@ export class Connection {
       // Its reject stays a no-op: only a teardown rejects it, and that teardown already counts the failure
       // (tearing down again from here emitted the error and counted the failure twice).
       this.#replies.pushFirst(new Op('probe'));
-      this.#holdWrites = true;
+      this.#state = 'authenticating';
       socket.write(AUTH_PROBE);
+    } else {
+      this.#state = 'ready';
     }
     this.#progressAt = Date.now();
     if (this.#replies.size > 0) this.#armDeadline();
@@ -279,7 +311,7 @@ export class Connection {
     this.#events.connect(this, reconnect);
     // close() came while connecting: what was queued is written now; with nothing owed, end here,
     // else the last reply does (#settled).
-    if (this.#closing !== null && this.#replies.size === 0) this.#end();
+    if (this.#closed !== null && this.#replies.size === 0) this.#end();
   }
 
   /**
@@ -307,7 +339,7 @@ export class Connection {
 
   readonly #onDeadline = (): void => {
     this.#deadline = null;
-    if (this.#replies.size === 0 || this.#state !== State.CONNECTED) return;
+    if (this.#replies.size === 0 || !this.#connected()) return;
     const timeoutMs = this.#options.timeoutMs;
     const quiet = Date.now() - this.#progressAt;
     if (quiet >= timeoutMs) {
@@ -320,12 +352,17 @@ export class Connection {
   };
 
   readonly #confirmTimeout = (): void => {
-    if (this.#replies.size === 0 || this.#state !== State.CONNECTED) return;
+    if (this.#replies.size === 0 || !this.#connected()) return;
     const timeoutMs = this.#options.timeoutMs;
     const quiet = Date.now() - this.#progressAt;
     if (quiet >= timeoutMs) this.#teardown(new TimeoutError(this.server.label, 'timeoutMs', timeoutMs), true);
     else this.#armDeadline();
   };
+
+  /** Whether the socket is up: replies are owed on it, and its deadline applies. */
+  #connected(): boolean {
+    return this.#state === 'ready' || this.#state === 'authenticating';
+  }
 
   #protocolError(error: unknown): Error {
     if (error instanceof MalformedReplyError) return new ProtocolError(this.server.label, error.message);
@@ -333,14 +370,19 @@ export class Connection {
   }
 
   /**
-   * Closes the socket and rejects every waiting op with `error`. With
-   * `markDown`, the server is left alone for `retryTimeoutMs`.
+   * connecting, authenticating or ready → idle (closed after close()): closes the socket and
+   * rejects every waiting op with `error`. With `markDown` (a failed connect or a timeout), the
+   * server is left alone for `retryTimeoutMs`.
    */
   #teardown(error: Error, markDown: boolean): void {
-    const socket = this.#socket;
-    const wasConnected = this.#state === State.CONNECTED;
+    const state = this.#state;
+    // Race: the chunk that carried the last reply during close() may carry more bytes, which fit no op.
+    // The socket is ending and nothing is owed: they are dropped, and the socket's close ends it.
+    if (state === 'closing' || state === 'closed') return;
+    const socket = this.#socket!;
+    const wasConnected = this.#connected();
     this.#socket = null;
-    if (this.#state !== State.CLOSED) this.#state = this.#closing !== null ? State.CLOSED : State.IDLE;
+    this.#state = this.#closed !== null ? 'closed' : 'idle';
     if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
     if (this.#deadline !== null) clearTimeout(this.#deadline);
     this.#connectTimer = null;
@@ -348,14 +390,13 @@ export class Connection {
     if (markDown) this.#retryAt = Date.now() + this.#options.retryTimeoutMs;
     this.#parser.reset();
     this.#writer.clear();
-    this.#holdWrites = false;
-    socket?.destroy();
+    socket.destroy();
     const hadWork = this.#replies.rejectAll(error);
     if (wasConnected) this.#events.disconnect(this.server.label, hadWork || markDown ? error : undefined);
     if (hadWork || markDown || !wasConnected) this.#events.error(error);
     // A refused connect, a timeout, or a reset that cut operations off: failover counts each.
     if (markDown || hadWork) this.#events.failed(this, error);
-    this.#finishClose();
+    if (this.#state === 'closed') this.#resolveClosed();
   }
 
   /**
@@ -365,28 +406,21 @@ export class Connection {
   close(): Promise<void> {
     if (this.#closed !== null) return this.#closed;
     this.#closed = new Promise<void>((resolve) => {
-      this.#closing = resolve;
+      this.#resolveClosed = resolve;
     });
-    if (this.#socket === null) {
-      this.#state = State.CLOSED;
-      this.#finishClose();
-    } else if (this.#state === State.CONNECTING) {
-      // Commands were accepted (noreply ones already resolved true): #onConnect writes them and then
-      // ends the socket; a failed connect tears down and rejects what waits for a reply.
-    } else if (this.#replies.size === 0) {
-      this.#end();
-    } // else the last reply ends it (#settled), or a timeout/teardown does
+    const state = this.#state;
+    if (state === 'idle') this.#finishClose();
+    else if (state === 'ready' && this.#replies.size === 0) this.#end();
+    // Otherwise commands were accepted (noreply ones already resolved true): #onConnect writes them, and
+    // the last reply (#settled) ends the socket; a failed connect or a timeout tears it down.
     return this.#closed;
   }
 
+  /** ready → closing, once close() was called and nothing is owed: writes what was accepted, then ends the socket. */
   #end(): void {
-    const socket = this.#socket;
-    if (socket === null) {
-      this.#finishClose();
-      return;
-    }
+    const socket = this.#socket!;
     this.#flush();
-    this.#state = State.CLOSED;
+    this.#state = 'closing';
     this.#socket = null;
     // Nothing is owed: the deadline of the last burst may still be armed.
     if (this.#deadline !== null) clearTimeout(this.#deadline);
@@ -402,12 +436,10 @@ export class Connection {
     socket.end();
   }
 
+  /** idle or closing → closed: resolves close(). */
   #finishClose(): void {
-    if (this.#closing === null || this.#socket !== null) return;
-    const resolve = this.#closing;
-    this.#closing = () => {};
-    this.#state = State.CLOSED;
-    resolve();
+    this.#state = 'closed';
+    this.#resolveClosed();
   }
 
   /** After an op leaves the ring: when idle, drop the socket's hold on the process and a burst's buffer, finish a pending close. */
@@ -415,13 +447,13 @@ export class Connection {
     if (this.#replies.size !== 0) return;
     // Every reply is in: a buffer grown for a burst can go.
     this.#writer.trim();
-    if (this.#closing !== null) this.#end();
-    else this.#socket?.unref();
+    if (this.#closed !== null) this.#end();
+    else this.#socket!.unref();
   }
 
-  /** The auth probe was answered: the auth goes first if the server wants it, then what waited behind it. */
+  /** authenticating → ready: the auth goes first if the server wants it, then what waited behind it. */
   #authProbed(needsAuth: boolean): void {
-    this.#holdWrites = false;
+    this.#state = 'ready';
     if (needsAuth) {
       this.#replies.pushFirst(new Op('auth'));
       this.#socket!.write(this.#options.auth!.bytes());
@@ -429,3 +461,5 @@ export class Connection {
     this.#flush();
   }
 }
+
+function noop(): void {}
