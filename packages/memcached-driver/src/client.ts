@@ -2,14 +2,15 @@ import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { Clonable } from '@clonepool/core';
 import type { CommandWriter, StoreCommand } from './commands.js';
-import { Connection, type ConnectionEvents } from './connection.js';
-import { channels, trace } from './diagnostics.js';
+import type { Connection } from './connection.js';
+import { trace } from './diagnostics.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
 import { AppendUnsupportedError, ClientClosedError, InvalidArgumentError, ServersFailedError } from './errors.js';
 import { type Key, keyBytes } from './keys.js';
 import { BatchOp, Op } from './ops.js';
 import { type ClientOptions, type ParsedOptions, parseOptions } from './options.js';
 import { parseServers, type ServerAddress } from './servers.js';
+import { type Layout, Topology } from './topology.js';
 import { type Encoded, encodeRaw, encodeValue, type Value } from './values.js';
 
 /**
@@ -170,7 +171,7 @@ export interface ClientEvents {
 export type MultiCommand = 'getMulti' | 'setMulti' | 'deleteMulti';
 
 /** The immutable part of a client, shared by all its clones. */
-class Config {
+class Config implements Layout {
   readonly servers: readonly ServerAddress[];
   readonly options: ParsedOptions;
   readonly distribution: Distribution | undefined;
@@ -227,8 +228,7 @@ class Config {
  */
 export class Client extends EventEmitter<ClientEvents> implements Clonable<Client>, AsyncDisposable {
   readonly #config: Config;
-  readonly #connections: (Connection | undefined)[];
-  readonly #events: ConnectionEvents;
+  readonly #topology: Topology;
   /**
    * The async context the client was made in. Its sockets and timers are made lazily, by
    * whatever command comes first; they are made in this context instead, so that no handle
@@ -237,19 +237,6 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   readonly #owner = new AsyncResource('clonepool:memcached');
   /** Emits only while someone listens. */
   readonly #emit: <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => void;
-  /** The ring in use: the config's, or one without the servers failover took off. */
-  #distribution: Distribution | undefined;
-  /**
-   * Failover state, made on the first failure: failures in a row per server and, for
-   * ejected servers, when to probe them (`Infinity` while a probe is out), and since when
-   * they are off the ring.
-   */
-  #failures: number[] | undefined;
-  #ejectedUntil: Map<number, number> | undefined;
-  #ejectedAt: Map<number, number> | undefined;
-  /** The earliest probe time in `#ejectedUntil`, and the timer set for it. */
-  #rejoinAt = Number.POSITIVE_INFINITY;
-  #rejoinTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -266,23 +253,18 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     // clone() passes the parsed Config through the public constructor.
     this.#config =
       (servers as unknown) instanceof Config ? (servers as unknown as Config) : new Config(servers, options);
-    this.#connections = new Array(this.#config.servers.length).fill(undefined);
-    this.#distribution = this.#config.distribution;
     const emit = <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => {
       if (this.listenerCount(name) > 0) (this.emit as (name: E, ...args: ClientEvents[E]) => boolean)(name, ...args);
     };
     this.#emit = emit;
-    this.#events = {
-      connect: (connection, reconnect) => emit(reconnect ? 'reconnect' : 'connect', connection.server.label),
-      // A connect proves nothing (a frozen server's kernel still accepts), nor does one reply (a server
-      // may answer once per connection, then stall): a connection that keeps answering does.
-      proven: (connection) => {
-        if (this.#failures !== undefined) this.#failures[connection.index] = 0;
-      },
-      failed: (connection, error) => this.#failed(connection.index, error),
-      disconnect: (server, error) => emit('disconnect', server, error),
-      error: (error) => emit('error', error),
+    const events = {
+      connect: (server: string, reconnect: boolean) => emit(reconnect ? 'reconnect' : 'connect', server),
+      disconnect: (server: string, error: Error | undefined) => emit('disconnect', server, error),
+      error: (error: Error) => emit('error', error),
+      eject: (server: string, error: Error) => emit('eject', server, error),
+      rejoin: (server: string) => emit('rejoin', server),
     };
+    this.#topology = new Topology(this.#config, events, this.#owner);
   }
 
   /** The servers, as `host:port` or socket paths, in the order given. */
@@ -318,125 +300,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   #connectionFor(key: string): Connection {
-    const distribution = this.#distribution;
-    const index = distribution === undefined ? 0 : distribution.serverFor(Buffer.from(key, 'latin1'));
-    return this.#connections[index] ?? this.#open(index);
-  }
-
-  /**
-   * Counts a failure of server `index`; at `removeFailed` in a row, takes it off the ring
-   * for `retryTimeoutMs` (libmemcached's auto-eject).
-   */
-  #failed(index: number, error: Error): void {
-    const { options, servers } = this.#config;
-    if (this.#closed || options.removeFailed === 0 || servers.length === 1 || options.distribution === 'modula') {
-      return;
-    }
-    this.#failures ??= new Array(servers.length).fill(0);
-    this.#ejectedUntil ??= new Map();
-    this.#ejectedAt ??= new Map();
-    const failures = ++this.#failures[index]!;
-    if (failures < options.removeFailed || this.#ejectedUntil.has(index)) return;
-    // At least one server stays on the ring, as libmemcached keeps one.
-    if (this.#ejectedUntil.size >= servers.length - 1) return;
-    const now = Date.now();
-    const retryAt = now + options.retryTimeoutMs;
-    this.#ejectedUntil.set(index, retryAt);
-    this.#ejectedAt.set(index, now);
-    this.#probeAt(retryAt);
-    this.#rebuild();
-    const server = servers[index]!.label;
-    if (channels.eject.hasSubscribers) channels.eject.publish({ server, error, retryAt });
-    this.#emit('eject', server, error);
-  }
-
-  /**
-   * Probes the ejected servers whose `retryTimeoutMs` is over with a `version`; each
-   * rejoins the ring when it answers, and stays off for another `retryTimeoutMs` when
-   * not. Operations meanwhile keep going to the other servers, so a server that is still
-   * down fails only the probe.
-   */
-  readonly #probeEjected = (): void => {
-    this.#rejoinTimer = undefined;
-    this.#rejoinAt = Number.POSITIVE_INFINITY;
-    const ejected = this.#ejectedUntil;
-    if (this.#closed || ejected === undefined) return;
-    const now = Date.now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const [index, until] of ejected) {
-      if (until <= now) {
-        ejected.set(index, Number.POSITIVE_INFINITY); // one probe at a time
-        this.#probe(index);
-      } else {
-        next = Math.min(next, until);
-      }
-    }
-    this.#probeAt(next);
-  };
-
-  /** Makes sure the probe timer fires by `at` (ms since the epoch). Unref'd: it never holds the process. */
-  #probeAt(at: number): void {
-    if (at >= this.#rejoinAt || this.#closed) return;
-    if (this.#rejoinTimer !== undefined) clearTimeout(this.#rejoinTimer);
-    this.#rejoinAt = at;
-    const timer: NodeJS.Timeout = this.#owner.runInAsyncScope(
-      setTimeout,
-      null,
-      this.#probeEjected,
-      Math.max(0, at - Date.now()),
-    );
-    this.#rejoinTimer = timer.unref();
-  }
-
-  #probe(index: number): void {
-    if (this.#closed) return;
-    const connection = this.#connections[index] ?? this.#open(index);
-    const error = connection.ready();
-    if (error !== undefined) {
-      this.#stayEjected(index);
-      return;
-    }
-    connection.writer.version();
-    connection.send(new Op('version')).then(
-      () => this.#rejoin(index),
-      () => this.#stayEjected(index),
-    );
-  }
-
-  #stayEjected(index: number): void {
-    const ejected = this.#ejectedUntil;
-    if (this.#closed || ejected === undefined || !ejected.has(index)) return;
-    const until = Date.now() + this.#config.options.retryTimeoutMs;
-    ejected.set(index, until);
-    this.#probeAt(until);
-  }
-
-  /** Puts server `index` back on the ring after it answered a probe. */
-  #rejoin(index: number): void {
-    const ejected = this.#ejectedUntil;
-    if (this.#closed || ejected === undefined || !ejected.has(index)) return;
-    ejected.delete(index);
-    const downMs = Date.now() - (this.#ejectedAt!.get(index) ?? Date.now());
-    this.#ejectedAt!.delete(index);
-    this.#failures![index] = 0;
-    this.#rebuild();
-    const server = this.#config.servers[index]!.label;
-    if (channels.rejoin.hasSubscribers) channels.rejoin.publish({ server, downMs });
-    this.#emit('rejoin', server);
-  }
-
-  #rebuild(): void {
-    const { servers, options, distribution } = this.#config;
-    const ejected = this.#ejectedUntil;
-    if (ejected === undefined || ejected.size === 0) {
-      this.#ejectedUntil = undefined;
-      this.#distribution = distribution;
-      return;
-    }
-    this.#distribution = createDistribution(servers, options.distribution, {
-      hash: options.hash,
-      ejected: new Set(ejected.keys()),
-    });
+    return this.#topology.connectionFor(key);
   }
 
   /** The servers of `items` that cannot take commands now (waiting out `retryTimeoutMs`), with why. */
@@ -504,21 +368,6 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       }
       return values;
     });
-  }
-
-  #open(index: number): Connection {
-    if (this.#closed) throw new ClientClosedError();
-    const { servers, options } = this.#config;
-    const connection = new Connection(servers[index]!, index, options, this.#events, this.#owner);
-    this.#connections[index] = connection;
-    return connection;
-  }
-
-  #all(): Connection[] {
-    if (this.#closed) throw new ClientClosedError();
-    const all: Connection[] = [];
-    for (let i = 0; i < this.#connections.length; i++) all.push(this.#connections[i] ?? this.#open(i));
-    return all;
   }
 
   #key(key: unknown): string {
@@ -1280,7 +1129,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     kind: 'ok' | 'stats' | 'version',
     encode: (writer: CommandWriter) => void,
   ): Promise<Map<string, unknown>> {
-    const connections = this.#all();
+    if (this.#closed) throw new ClientClosedError();
+    const connections = this.#topology.all();
     for (const connection of connections) {
       const error = connection.ready();
       if (error !== undefined) throw error;
@@ -1316,9 +1166,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
-    if (this.#rejoinTimer !== undefined) clearTimeout(this.#rejoinTimer);
-    this.#rejoinTimer = undefined;
-    this.#closing = Promise.all(this.#connections.map((connection) => connection?.close())).then(() => {
+    this.#closing = this.#topology.close().then(() => {
       if (this.listenerCount('close') > 0) this.emit('close');
     });
     return this.#closing;

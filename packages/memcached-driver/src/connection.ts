@@ -3,26 +3,21 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { AUTH_PROBE, CommandWriter } from './commands.js';
 import { ConnectionError, ProtocolError, TimeoutError } from './errors.js';
+import type { Failover } from './failover.js';
 import { Op, type WaitingOp } from './ops.js';
 import type { ParsedOptions } from './options.js';
 import { MalformedReplyError, ReplyParser } from './parser.js';
 import { Replies } from './replies.js';
 import type { ServerAddress } from './servers.js';
+import type { Member } from './topology.js';
 
 /** Called for connection life events; the client turns them into its events. */
 export interface ConnectionEvents {
-  connect(connection: Connection, reconnect: boolean): void;
-  /**
-   * The socket has kept answering for longer than `timeoutMs`: the server works, and failover
-   * (which counts failures in a row) may forget its past failures. Once per socket.
-   */
-  proven(connection: Connection): void;
-  /**
-   * The server failed to connect, timed out (it is then left alone for
-   * `retryTimeoutMs`), or dropped the connection with operations in flight.
-   */
-  failed(connection: Connection, error: Error): void;
+  /** A socket to `server` is up: its first, or a later one after a drop. */
+  connect(server: string, reconnect: boolean): void;
+  /** A socket to `server` closed; `error` says why, `undefined` when the server closed an idle one. */
   disconnect(server: string, error: Error | undefined): void;
+  /** A connection failed (what was waiting on it rejects as well). */
   error(error: Error): void;
 }
 
@@ -64,9 +59,10 @@ type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closing' | 'c
  *   `timeoutMs` while replies are owed and fails the connection if no reply byte
  *   arrived for `timeoutMs`.
  * - The socket is made lazily by the first command, once for all the commands
- *   that arrive while it connects. After a failed connect or a timeout the server
- *   is left alone for `retryTimeoutMs`; a connection the server closed is made
- *   again by the next command.
+ *   that arrive while it connects, if {@link Failover} says the server may be
+ *   connected to; it is told how the server did: replies that kept coming, a
+ *   failed connect, a timeout, a drop with operations in flight. A connection the
+ *   server closed while idle is made again by the next command.
  * - Sockets and timers are made in the owning client's async context (its
  *   `AsyncResource`), never in the caller's: a handle carries the context it was
  *   made in as its async store, so a socket made lazily inside a request would keep
@@ -74,11 +70,12 @@ type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closing' | 'c
  *   as the connection lives.
  */
 export class Connection {
+  readonly member: Member;
+  /** The member's server. */
   readonly server: ServerAddress;
-  /** The server's index in the client's server list. */
-  readonly index: number;
   readonly #options: ParsedOptions;
   readonly #events: ConnectionEvents;
+  readonly #failover: Failover;
   /** The owning client's async context, where every socket and timer is made. */
   readonly #owner: AsyncResource;
   readonly #writer = new CommandWriter();
@@ -91,12 +88,10 @@ export class Connection {
   #connectTimer: NodeJS.Timeout | null = null;
   /** When reply bytes last arrived, or when the ring went from empty to busy. */
   #progressAt = 0;
-  /** Before this time (ms since epoch) the server is considered down. */
-  #retryAt = 0;
   #everConnected = false;
   /** When the first reply bytes came on this socket; 0 before. */
   #firstReplyAt = 0;
-  /** Whether this socket has kept answering for longer than `timeoutMs` (see `proven`). */
+  /** Whether this socket has proven the server works (see {@link Failover.answered}). */
   #proven = false;
   /** The ops in the ring were queued on an idle connection and have not been written yet. */
   #idleBurst = false;
@@ -105,16 +100,18 @@ export class Connection {
   #resolveClosed: () => void = noop;
 
   constructor(
-    server: ServerAddress,
-    index: number,
+    member: Member,
     options: ParsedOptions,
     events: ConnectionEvents,
+    failover: Failover,
     owner: AsyncResource,
   ) {
+    const server = member.server;
+    this.member = member;
     this.server = server;
-    this.index = index;
     this.#options = options;
     this.#events = events;
+    this.#failover = failover;
     this.#owner = owner;
     this.#replies = new Replies(server.label, options.maxValueBytes, {
       settled: () => this.#settled(),
@@ -138,20 +135,16 @@ export class Connection {
   }
 
   /**
-   * Returns an error when a command cannot be queued now (closed, or the server
-   * failed less than `retryTimeoutMs` ago), else starts connecting if needed and
-   * returns `undefined`. Call it before encoding, so nothing is half-written.
+   * Returns an error when a command cannot be queued now (closed, or failover leaves
+   * the server alone for now), else starts connecting if needed and returns
+   * `undefined`. Call it before encoding, so nothing is half-written.
    */
   ready(): Error | undefined {
     const state = this.#state;
     if (state === 'ready' || state === 'connecting' || state === 'authenticating') return undefined;
     if (state !== 'idle') return new ConnectionError(this.server.label, 'the connection is closed');
-    if (this.#retryAt > Date.now()) {
-      return new ConnectionError(
-        this.server.label,
-        `the server failed less than retryTimeoutMs (${this.#options.retryTimeoutMs} ms) ago and is left alone until then`,
-      );
-    }
+    const refused = this.#failover.mayConnect(this.member);
+    if (refused !== undefined) return refused;
     this.#connect();
     return undefined;
   }
@@ -259,7 +252,7 @@ export class Connection {
       if (this.#socket !== socket) return;
       const now = Date.now();
       this.#progressAt = now;
-      if (!this.#proven) this.#prove(now);
+      if (!this.#proven) this.#answered(now);
       try {
         this.#parser.feed(chunk);
       } catch (error) {
@@ -308,28 +301,16 @@ export class Connection {
     if (this.#replies.size > 0) this.#armDeadline();
     else socket.unref();
     this.#flush();
-    this.#events.connect(this, reconnect);
+    this.#events.connect(this.server.label, reconnect);
     // close() came while connecting: what was queued is written now; with nothing owed, end here,
     // else the last reply does (#settled).
     if (this.#closed !== null && this.#replies.size === 0) this.#end();
   }
 
-  /**
-   * Reply bytes came at `now` on a socket not yet proven. One reply proves little: a server
-   * that answers the first command of every new connection and then stalls would otherwise
-   * end its failure streak on each reconnect and never be ejected. A socket proves the
-   * server works once replies have kept coming for longer than one `timeoutMs` (a reply
-   * more than `timeoutMs` after the first), which no stalled connection does, since a
-   * stall fails it by `timeoutMs`. A server used so rarely that a connection answers once
-   * keeps its streak until one does.
-   */
-  #prove(now: number): void {
-    if (this.#firstReplyAt === 0) {
-      this.#firstReplyAt = now;
-    } else if (now - this.#firstReplyAt > this.#options.timeoutMs) {
-      this.#proven = true;
-      this.#events.proven(this);
-    }
+  /** Reply bytes came at `now` on a socket that has not proven the server yet: failover decides when it has. */
+  #answered(now: number): void {
+    if (this.#firstReplyAt === 0) this.#firstReplyAt = now;
+    else this.#proven = this.#failover.answered(this.member, this.#firstReplyAt, now);
   }
 
   #armDeadline(): void {
@@ -371,10 +352,10 @@ export class Connection {
 
   /**
    * connecting, authenticating or ready → idle (closed after close()): closes the socket and
-   * rejects every waiting op with `error`. With `markDown` (a failed connect or a timeout), the
-   * server is left alone for `retryTimeoutMs`.
+   * rejects every waiting op with `error`. `rest` (a failed connect or a timeout) asks failover
+   * to leave the server alone for `retryTimeoutMs`.
    */
-  #teardown(error: Error, markDown: boolean): void {
+  #teardown(error: Error, rest: boolean): void {
     const state = this.#state;
     // Race: the chunk that carried the last reply during close() may carry more bytes, which fit no op.
     // The socket is ending and nothing is owed: they are dropped, and the socket's close ends it.
@@ -387,15 +368,14 @@ export class Connection {
     if (this.#deadline !== null) clearTimeout(this.#deadline);
     this.#connectTimer = null;
     this.#deadline = null;
-    if (markDown) this.#retryAt = Date.now() + this.#options.retryTimeoutMs;
     this.#parser.reset();
     this.#writer.clear();
     socket.destroy();
     const hadWork = this.#replies.rejectAll(error);
-    if (wasConnected) this.#events.disconnect(this.server.label, hadWork || markDown ? error : undefined);
-    if (hadWork || markDown || !wasConnected) this.#events.error(error);
+    if (wasConnected) this.#events.disconnect(this.server.label, hadWork || rest ? error : undefined);
+    if (hadWork || rest || !wasConnected) this.#events.error(error);
     // A refused connect, a timeout, or a reset that cut operations off: failover counts each.
-    if (markDown || hadWork) this.#events.failed(this, error);
+    if (rest || hadWork) this.#failover.failed(this.member, error, rest);
     if (this.#state === 'closed') this.#resolveClosed();
   }
 
