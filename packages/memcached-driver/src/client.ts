@@ -1,11 +1,24 @@
 import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { Clonable } from '@clonepool/core';
+import {
+  casToken,
+  delta as checkDelta,
+  checkKeys,
+  entryPairs,
+  exptime,
+  keyList,
+  pair,
+  statsSubcommand,
+  verbosityLevel,
+  writeOptions,
+} from './arguments.js';
 import type { CommandWriter, StoreCommand } from './commands.js';
 import type { Connection } from './connection.js';
 import { trace } from './diagnostics.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
-import { AppendUnsupportedError, ClientClosedError, InvalidArgumentError, ServersFailedError } from './errors.js';
+import { AppendUnsupportedError, ClientClosedError } from './errors.js';
+import { Fanout, type FanoutOwner } from './fanout.js';
 import { type Key, keyBytes } from './keys.js';
 import { BatchOp, Op } from './ops.js';
 import { type ClientOptions, type ParsedOptions, parseOptions } from './options.js';
@@ -88,11 +101,6 @@ export interface CasItem<V = Value> {
   readonly cas: bigint;
 }
 
-/** memcached reads an exptime above this many seconds (30 days) as a Unix time, not a duration. */
-const MAX_RELATIVE_TTL = 30 * 24 * 60 * 60;
-/** The latest Unix time memcached takes as an exptime (a signed 32-bit number): January 2038. */
-const MAX_EXPTIME = 2 ** 31 - 1;
-const MAX_U64 = 2n ** 64n - 1n;
 /**
  * How many keys one multi-get line carries at most. memcached reads any number
  * (it tokenizes 24 at a time), but a long line delays the first reply and some
@@ -235,8 +243,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * keeps a caller's context (a request, a pool scope) alive.
    */
   readonly #owner = new AsyncResource('clonepool:memcached');
-  /** Emits only while someone listens. */
-  readonly #emit: <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => void;
+  /** What multi-key commands report their failed servers to. */
+  readonly #fanoutOwner: FanoutOwner;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -256,7 +264,6 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     const emit = <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => {
       if (this.listenerCount(name) > 0) (this.emit as (name: E, ...args: ClientEvents[E]) => boolean)(name, ...args);
     };
-    this.#emit = emit;
     const events = {
       connect: (server: string, reconnect: boolean) => emit(reconnect ? 'reconnect' : 'connect', server),
       disconnect: (server: string, error: Error | undefined) => emit('disconnect', server, error),
@@ -265,6 +272,11 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       rejoin: (server: string) => emit('rejoin', server),
     };
     this.#topology = new Topology(this.#config, events, this.#owner);
+    this.#fanoutOwner = {
+      partialMulti: this.#config.partialMulti,
+      serverCount: this.#config.servers.length,
+      partial: (server, error, command) => emit('partial', server, error, command),
+    };
   }
 
   /** The servers, as `host:port` or socket paths, in the order given. */
@@ -299,80 +311,18 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     return new Client(this.#config as unknown as ServerList);
   }
 
-  #connectionFor(key: string): Connection {
-    return this.#topology.connectionFor(key);
-  }
-
-  /** The servers of `items` that cannot take commands now (waiting out `retryTimeoutMs`), with why. */
-  #notReady(items: readonly { connection: Connection }[]): Map<Connection, Error> | undefined {
-    let failed: Map<Connection, Error> | undefined;
-    let last: Connection | undefined;
-    for (const { connection } of items) {
-      if (connection === last || failed?.has(connection)) continue;
-      last = connection;
-      const error = connection.ready();
-      if (error === undefined) continue;
-      failed ??= new Map();
-      failed.set(connection, error);
-    }
-    return failed;
-  }
-
-  /**
-   * Decides a multi-key command whose share failed on some servers, after every share
-   * settled: with `removeFailed` (several servers) they are reported by the `partial`
-   * event and the command resolves (`undefined` here); otherwise the error to reject with.
-   */
-  #settleMulti(command: MultiCommand, failed: Map<Connection, Error>): Error | undefined {
-    if (!this.#config.partialMulti) return this.#multiError(command, failed);
-    for (const [connection, error] of failed) this.#emit('partial', connection.server.label, error, command);
-    return undefined;
-  }
-
-  /** The rejection of a multi-key command: the server's own error on a one-server client, else all causes. */
-  #multiError(command: MultiCommand, failed: Map<Connection, Error>): Error {
-    if (this.#config.servers.length === 1) return failed.values().next().value!;
-    return new ServersFailedError(
-      command,
-      this.#config.servers.length,
-      [...failed.keys()].map((connection) => connection.server.label),
-      [...failed.values()],
-    );
-  }
-
-  /**
-   * Waits for every reply of a multi-key command, `replies[i]` from `owners[i]`, with the
-   * servers that failed before sending in `failed`. Resolves each reply's value, or
-   * `undefined` where it failed; rejects as `#settleMulti` decides.
-   */
-  #whenAll(
-    command: MultiCommand,
-    replies: Promise<unknown>[],
-    owners: readonly Connection[],
-    failed: Map<Connection, Error> | undefined,
-  ): Promise<unknown[]> {
-    return Promise.allSettled(replies).then((outcomes) => {
-      // Dense, with undefined where a reply failed: `every` and friends skip the holes of a sparse array.
-      const values: unknown[] = [];
-      for (let i = 0; i < outcomes.length; i++) {
-        const outcome = outcomes[i]!;
-        values.push(outcome.status === 'fulfilled' ? outcome.value : undefined);
-        if (outcome.status === 'rejected' && !failed?.has(owners[i]!)) {
-          failed ??= new Map();
-          failed.set(owners[i]!, outcome.reason as Error);
-        }
-      }
-      if (failed !== undefined) {
-        const error = this.#settleMulti(command, failed);
-        if (error !== undefined) throw error;
-      }
-      return values;
-    });
-  }
-
+  /** The key's bytes as latin1, once checked; throws when the client is closed. */
   #key(key: unknown): string {
     if (this.#closed) throw new ClientClosedError();
     return keyBytes(key, this.#config.options.keyPrefix.length);
+  }
+
+  /** The connection of the server that owns `bytes`, ready to take a command; throws when it cannot now. */
+  #readyFor(bytes: string): Connection {
+    const connection = this.#topology.connectionFor(bytes);
+    const error = connection.ready();
+    if (error !== undefined) throw error;
+    return connection;
   }
 
   // ---- retrieval ----
@@ -468,13 +418,11 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   #retrieve(key: Key, kind: 'get' | 'gets', ttl: number | undefined): Promise<unknown> {
     try {
       const bytes = this.#key(key);
-      if (ttl !== undefined) ttl = exptime(ttl, 'ttl');
-      const connection = this.#connectionFor(bytes);
-      const error = connection.ready();
-      if (error !== undefined) throw error;
+      const expires = ttl === undefined ? undefined : exptime(ttl, 'ttl');
+      const connection = this.#readyFor(bytes);
       const prefix = this.#config.options.keyPrefix;
-      if (ttl === undefined) connection.writer.retrieve(kind, prefix, bytes);
-      else connection.writer.touchRetrieve(kind === 'gets' ? 'gats' : 'gat', ttl, prefix, bytes);
+      if (expires === undefined) connection.writer.retrieve(kind, prefix, bytes);
+      else connection.writer.touchRetrieve(kind === 'gets' ? 'gats' : 'gat', expires, prefix, bytes);
       return connection.send(new Op(kind));
     } catch (error) {
       return Promise.reject(error);
@@ -513,52 +461,28 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   #getMulti<K extends Key>(keys: Iterable<K>): Promise<Map<K, unknown>> {
     try {
       if (this.#closed) throw new ClientClosedError();
-      if (keys === null || typeof keys !== 'object' || !(Symbol.iterator in keys) || typeof keys === 'string') {
-        throw new InvalidArgumentError('keys', 'an iterable of keys', keys);
-      }
+      checkKeys(keys);
       const prefix = this.#config.options.keyPrefix;
       const hits = new Map<K, unknown>();
       // Per server: the wire keys and, index for index, the keys as given. Every key is checked first.
-      const batches = new Map<Connection, { wire: string[]; callers: K[] }>();
-      let single: Connection | undefined;
-      let batch: { wire: string[]; callers: K[] } | undefined;
+      const fanout = new Fanout<KeyShare<K>>('getMulti', this.#fanoutOwner);
       for (const key of keys) {
         const bytes = this.#key(key);
-        const connection = this.#connectionFor(bytes);
-        if (connection !== single) {
-          single = connection;
-          batch = batches.get(connection);
-          if (batch === undefined) {
-            batch = { wire: [], callers: [] };
-            batches.set(connection, batch);
-          }
-        }
-        batch!.wire.push(prefix === '' ? bytes : prefix + bytes);
-        batch!.callers.push(key);
+        const share = fanout.share(this.#topology.connectionFor(bytes), newKeyShare);
+        share.wire.push(prefix === '' ? bytes : prefix + bytes);
+        share.keys.push(key);
       }
-      if (batches.size === 0) return Promise.resolve(hits);
-      // A server that cannot take commands now (waiting out retryTimeoutMs) fails its share at once.
-      let failed: Map<Connection, Error> | undefined;
-      for (const connection of batches.keys()) {
-        const error = connection.ready();
-        if (error === undefined) continue;
-        failed ??= new Map();
-        failed.set(connection, error);
-      }
-      // The other servers are asked all the same, so the command reports every failed server at once.
-      const replies: Promise<unknown>[] = [];
-      const owners: Connection[] = [];
-      for (const [connection, { wire, callers }] of batches) {
-        if (failed?.has(connection)) continue;
+      if (fanout.size === 0) return Promise.resolve(hits);
+      fanout.send((connection, share) => {
+        const { wire } = share;
         for (let first = 0; first < wire.length; first += MAX_KEYS_PER_GET) {
           const last = Math.min(first + MAX_KEYS_PER_GET, wire.length);
           connection.writer.retrieveMany('get', wire, first, last);
-          replies.push(connection.send(new BatchOp(hits, wire, callers, first, last)));
-          owners.push(connection);
+          fanout.expect(connection, new BatchOp(hits, wire, share.keys, first, last));
         }
-      }
+      });
       // The hits of a server that failed midway stay: each was a whole value.
-      return this.#whenAll('getMulti', replies, owners, failed).then(() => hits);
+      return fanout.settle().then(() => hits);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -721,6 +645,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     return this.#store('cas', key, value, options, cas);
   }
 
+  /** A store command; for `cas`, `cas` is the token as the caller gave it. */
+
   #store(
     command: StoreCommand,
     key: Key,
@@ -731,7 +657,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     try {
       const bytes = this.#key(key);
       const { ttl, noreply } = writeOptions(options);
-      if (command === 'cas') cas = checkU64(cas, 'cas', false);
+      if (command === 'cas') cas = casToken(cas);
       const settings = this.#config.options;
       let encoded: Encoded;
       if (command === 'append' || command === 'prepend') {
@@ -740,9 +666,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       } else {
         encoded = encodeValue(value, settings);
       }
-      const connection = this.#connectionFor(bytes);
-      const error = connection.ready();
-      if (error !== undefined) throw error;
+      const connection = this.#readyFor(bytes);
       connection.writer.store(command, settings.keyPrefix, bytes, encoded, ttl, cas, noreply);
       if (noreply) {
         connection.sendNoReply();
@@ -786,48 +710,40 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   ): Promise<K[]> {
     try {
       if (this.#closed) throw new ClientClosedError();
-      if (entries === null || typeof entries !== 'object') {
-        throw new InvalidArgumentError('entries', 'a Map, an iterable of [key, value] pairs or an object', entries);
-      }
-      const pairs: Iterable<readonly [K, unknown]> =
-        Symbol.iterator in entries
-          ? (entries as Iterable<readonly [K, unknown]>)
-          : (Object.entries(entries) as unknown as [K, unknown][]);
+      const pairs = entryPairs<K>(entries);
       const { ttl, noreply } = writeOptions(options);
       const settings = this.#config.options;
-      const items: { key: K; bytes: string; encoded: Encoded; connection: Connection }[] = [];
-      for (const pair of pairs) {
-        if (!Array.isArray(pair)) throw new InvalidArgumentError('entries', 'made of [key, value] pairs', pair);
-        const [key, value] = pair as [K, unknown];
+      // Every key and value is checked and encoded before anything is sent.
+      const keys: K[] = [];
+      const fanout = new Fanout<SetItem[]>('setMulti', this.#fanoutOwner);
+      for (const entry of pairs) {
+        const [key, value] = pair<K>(entry);
         const bytes = this.#key(key);
-        items.push({ key, bytes, encoded: encodeValue(value, settings), connection: this.#connectionFor(bytes) });
+        const item = { index: keys.length, bytes, encoded: encodeValue(value, settings) };
+        fanout.share(this.#topology.connectionFor(bytes), newList<SetItem>).push(item);
+        keys.push(key);
       }
-      const failed = this.#notReady(items);
-      const results: Promise<unknown>[] = [];
-      const owners: Connection[] = [];
       /** Whether each item was stored; an item whose server failed stays false. */
-      const stored: boolean[] = new Array(items.length).fill(false);
+      const stored: boolean[] = new Array(keys.length).fill(false);
       const sent: number[] = [];
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i]!;
-        const { connection } = item;
-        if (failed?.has(connection)) continue;
-        connection.writer.store('set', settings.keyPrefix, item.bytes, item.encoded, ttl, undefined, noreply);
-        if (noreply) {
-          connection.sendNoReply();
-          stored[i] = true;
-        } else {
-          results.push(connection.send(new Op('store')));
-          owners.push(connection);
-          sent.push(i);
+      fanout.send((connection, items) => {
+        for (const { index, bytes, encoded } of items) {
+          connection.writer.store('set', settings.keyPrefix, bytes, encoded, ttl, undefined, noreply);
+          if (noreply) {
+            connection.sendNoReply();
+            stored[index] = true;
+          } else {
+            fanout.expect(connection, new Op('store'));
+            sent.push(index);
+          }
         }
-      }
-      const notStored = () => items.filter((_, i) => !stored[i]).map((item) => item.key);
+      });
+      const notStored = () => keys.filter((_, i) => !stored[i]);
       if (noreply) {
-        const error = failed === undefined ? undefined : this.#settleMulti('setMulti', failed);
-        return error === undefined ? Promise.resolve(notStored()) : Promise.reject(error);
+        fanout.report();
+        return Promise.resolve(notStored());
       }
-      return this.#whenAll('setMulti', results, owners, failed).then((replies) => {
+      return fanout.settle().then((replies) => {
         for (let j = 0; j < sent.length; j++) stored[sent[j]!] = replies[j] === true;
         return notStored();
       });
@@ -888,28 +804,25 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   #deleteMulti(keys: Iterable<Key>): Promise<boolean> {
     try {
       if (this.#closed) throw new ClientClosedError();
-      if (keys === null || typeof keys !== 'object' || !(Symbol.iterator in keys)) {
-        throw new InvalidArgumentError('keys', 'an iterable of keys', keys);
-      }
-      const all = [...keys].map((key) => {
+      checkKeys(keys);
+      const fanout = new Fanout<string[]>('deleteMulti', this.#fanoutOwner);
+      let total = 0;
+      for (const key of keys) {
         const bytes = this.#key(key);
-        return { bytes, connection: this.#connectionFor(bytes) };
-      });
-      const failed = this.#notReady(all);
-      const prefix = this.#config.options.keyPrefix;
-      const results: Promise<unknown>[] = [];
-      const owners: Connection[] = [];
-      for (const { bytes, connection } of all) {
-        if (failed?.has(connection)) continue;
-        connection.writer.delete(prefix, bytes);
-        results.push(connection.send(new Op('delete')));
-        owners.push(connection);
+        fanout.share(this.#topology.connectionFor(bytes), newList<string>).push(bytes);
+        total++;
       }
+      const prefix = this.#config.options.keyPrefix;
+      let sent = 0;
+      fanout.send((connection, share) => {
+        for (const bytes of share) {
+          connection.writer.delete(prefix, bytes);
+          fanout.expect(connection, new Op('delete'));
+          sent++;
+        }
+      });
       // A key on a failed server counts as not deleted.
-      const skipped = results.length < all.length;
-      return this.#whenAll('deleteMulti', results, owners, failed).then(
-        (deleted) => !skipped && deleted.every((d) => d === true),
-      );
+      return fanout.settle().then((deleted) => sent === total && deleted.every((d) => d === true));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -959,7 +872,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   #arith(key: Key, command: 'incr' | 'decr', delta: number | bigint): Promise<bigint | undefined> {
     try {
       const bytes = this.#key(key);
-      const amount = checkU64(delta, 'delta', true);
+      const amount = checkDelta(delta);
       const connection = this.#readyFor(bytes);
       connection.writer.arith(command, this.#config.options.keyPrefix, bytes, amount);
       return connection.send(new Op('arith')) as Promise<bigint | undefined>;
@@ -1003,14 +916,6 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  /** The connection of the server that owns `bytes`, ready to take a command; throws when it cannot now. */
-  #readyFor(bytes: string): Connection {
-    const connection = this.#connectionFor(bytes);
-    const error = connection.ready();
-    if (error !== undefined) throw error;
-    return connection;
   }
 
   // ---- server-wide commands ----
@@ -1069,12 +974,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   async #stats(subcommand: string | undefined): Promise<Map<string, Record<string, string>>> {
-    if (subcommand !== undefined && (typeof subcommand !== 'string' || !/^[A-Za-z0-9_ ]{1,64}$/.test(subcommand))) {
-      throw new InvalidArgumentError('subcommand', 'a stats sub-command such as "items" or "slabs"', subcommand);
-    }
-    return this.#everyServer('stats', (writer) => writer.stats(subcommand)) as Promise<
-      Map<string, Record<string, string>>
-    >;
+    const checked = statsSubcommand(subcommand);
+    return (await this.#everyServer('stats', (writer) => writer.stats(checked))) as Map<string, Record<string, string>>;
   }
 
   /**
@@ -1119,15 +1020,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   async #verbosity(level: number): Promise<void> {
-    if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 2) {
-      throw new InvalidArgumentError('level', 'an integer from 0 to 2', level);
-    }
-    await this.#everyServer('ok', (writer) => writer.verbosity(level));
+    const checked = verbosityLevel(level);
+    await this.#everyServer('ok', (writer) => writer.verbosity(checked));
   }
 
+  /** Sends one command to every server and waits for every reply; fails as soon as one server fails. */
   async #everyServer(
     kind: 'ok' | 'stats' | 'version',
-    encode: (writer: CommandWriter) => void,
+    write: (writer: CommandWriter) => void,
   ): Promise<Map<string, unknown>> {
     if (this.#closed) throw new ClientClosedError();
     const connections = this.#topology.all();
@@ -1136,7 +1036,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       if (error !== undefined) throw error;
     }
     const replies = connections.map((connection) => {
-      encode(connection.writer);
+      write(connection.writer);
       return connection.send(new Op(kind));
     });
     const values = await Promise.all(replies);
@@ -1183,55 +1083,23 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 }
 
-function writeOptions(options: WriteOptions | undefined): { ttl: number; noreply: boolean } {
-  if (options === undefined) return { ttl: 0, noreply: false };
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
-  const { ttl = 0, noreply = false } = options;
-  const expires = exptime(ttl, 'ttl');
-  if (typeof noreply !== 'boolean') throw new InvalidArgumentError('noreply', 'a boolean', noreply);
-  return { ttl: expires, noreply };
+/** One server's share of a multi-get: the wire keys and, index for index, the keys as the caller gave them. */
+interface KeyShare<K> {
+  readonly wire: string[];
+  readonly keys: K[];
 }
 
-/**
- * The one conversion of a TTL (or flush delay) in seconds into the exptime memcached
- * takes, for every command: memcached reads a number above 30 days as a Unix time, so a
- * longer duration is sent as now + `ttl`; one that would end after memcached's 32-bit
- * limit is refused.
- */
-function exptime(ttl: unknown, name: string): number {
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0) {
-    throw new InvalidArgumentError(name, 'an integer number of seconds, 0 or more', ttl);
-  }
-  if (ttl <= MAX_RELATIVE_TTL) return ttl;
-  const now = Math.floor(Date.now() / 1000);
-  if (ttl > MAX_EXPTIME - now) {
-    throw new InvalidArgumentError(
-      name,
-      `at most ${MAX_EXPTIME - now} seconds: above 30 days it is sent as the Unix time now + ${name}, which memcached takes only up to 2^31-1 (${MAX_EXPTIME}, January 2038)`,
-      ttl,
-    );
-  }
-  return now + ttl;
+function newKeyShare<K>(): KeyShare<K> {
+  return { wire: [], keys: [] };
 }
 
-function checkU64(value: unknown, name: string, allowNumber: boolean): bigint {
-  if (typeof value === 'bigint') {
-    if (value >= 0n && value <= MAX_U64) return value;
-  } else if (allowNumber && typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
-    return BigInt(value);
-  }
-  throw new InvalidArgumentError(
-    name,
-    allowNumber ? 'an integer from 0 to 2^64-1 (a bigint beyond 2^53)' : 'a bigint CAS token from gets()',
-    value,
-  );
+/** One item of a setMulti: where it was in the entries, its key's bytes and its encoded value. */
+interface SetItem {
+  readonly index: number;
+  readonly bytes: string;
+  readonly encoded: Encoded;
 }
 
-/**
- * The keys of a multi-key command as a list read once: an array as it is, another
- * iterable copied, anything else passed on for the command to refuse.
- */
-function keyList<K>(keys: Iterable<K>): Iterable<K> {
-  if (Array.isArray(keys) || keys === null || typeof keys !== 'object' || !(Symbol.iterator in keys)) return keys;
-  return [...keys];
+function newList<T>(): T[] {
+  return [];
 }
