@@ -226,31 +226,8 @@ export function parseOptions(options: unknown): ParsedOptions {
       throw new InvalidOptionError(name, `one of the known options (${[...KNOWN].join(', ')})`, 'an unknown option');
     }
   }
-  const username = optionalString(o, 'username');
-  const password = optionalString(o, 'password');
-  if ((username === undefined) !== (password === undefined)) {
-    throw new InvalidOptionError(username === undefined ? 'username' : 'password', 'given with the other', undefined);
-  }
-  let auth: AuthCommand | undefined;
-  if (username !== undefined && password !== undefined) {
-    if (!/^[^\s]+$/.test(username)) throw new InvalidOptionError('username', 'non-empty, without spaces', username);
-    if (/[\r\n]/.test(password) || password === '') {
-      throw new InvalidOptionError('password', 'non-empty, without CR or LF', 'a password that is not');
-    }
-    auth = new AuthCommand(username, password);
-  }
-  const keyPrefix = o.keyPrefix ?? '';
-  if (typeof keyPrefix !== 'string') throw new InvalidOptionError('keyPrefix', 'a string', keyPrefix);
-  let prefix: string;
-  try {
-    prefix = prefixBytes(keyPrefix);
-  } catch {
-    throw new InvalidOptionError(
-      'keyPrefix',
-      'usable in a key (no spaces or control characters, under 250 bytes)',
-      keyPrefix,
-    );
-  }
+  const auth = authCommand(o);
+  const prefix = keyPrefix(o);
   const distribution = o.distribution ?? 'modula';
   if (distribution !== 'modula' && distribution !== 'ketama' && distribution !== 'ketama-weighted') {
     throw new InvalidOptionError('distribution', "'modula', 'ketama' or 'ketama-weighted'", distribution);
@@ -280,6 +257,36 @@ export function parseOptions(options: unknown): ParsedOptions {
     tls: tls === false ? undefined : tls === true ? {} : { ...tls },
     auth,
   });
+}
+
+/** The auth command of `username` and `password`, given both or neither. */
+function authCommand(o: Record<string, unknown>): AuthCommand | undefined {
+  const username = optionalString(o, 'username');
+  const password = optionalString(o, 'password');
+  if ((username === undefined) !== (password === undefined)) {
+    throw new InvalidOptionError(username === undefined ? 'username' : 'password', 'given with the other', undefined);
+  }
+  if (username === undefined || password === undefined) return undefined;
+  if (!/^[^\s]+$/.test(username)) throw new InvalidOptionError('username', 'non-empty, without spaces', username);
+  if (/[\r\n]/.test(password) || password === '') {
+    throw new InvalidOptionError('password', 'non-empty, without CR or LF', 'a password that is not');
+  }
+  return new AuthCommand(username, password);
+}
+
+/** The `keyPrefix`'s UTF-8 bytes as latin1, checked to be usable in a key. */
+function keyPrefix(o: Record<string, unknown>): string {
+  const prefix = o.keyPrefix ?? '';
+  if (typeof prefix !== 'string') throw new InvalidOptionError('keyPrefix', 'a string', prefix);
+  try {
+    return prefixBytes(prefix);
+  } catch {
+    throw new InvalidOptionError(
+      'keyPrefix',
+      'usable in a key (no spaces or control characters, under 250 bytes)',
+      prefix,
+    );
+  }
 }
 
 function integer(o: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {

@@ -131,30 +131,11 @@ export function encodeValue(value: unknown, settings: EncodeSettings): Encoded {
       flags = Flags.INTEGER;
       text = value ? '1' : '0';
       break;
-    case 'object': {
+    case 'object':
       if (value instanceof Uint8Array) return finish(Flags.NONE, value, settings);
-      if (value === null) {
-        flags = Flags.JSON;
-        text = 'null';
-        break;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
-        const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-        throw new InvalidValueError(
-          `A ${name} cannot be stored: only plain objects and arrays are stored as JSON. Convert it first (Object.fromEntries for a Map, toISOString for a Date).`,
-        );
-      }
-      try {
-        text = JSON.stringify(value);
-      } catch (error) {
-        throw new InvalidValueError(`The object cannot be serialized as JSON: ${(error as Error).message}.`, {
-          cause: error,
-        });
-      }
       flags = Flags.JSON;
+      text = value === null ? 'null' : json(value);
       break;
-    }
     default:
       throw new InvalidValueError(
         `A value of type ${typeof value} cannot be stored. Store a string, number, bigint, boolean, Buffer, plain object or array.`,
@@ -169,6 +150,24 @@ export function encodeValue(value: unknown, settings: EncodeSettings): Encoded {
     }
   }
   return finish(flags, Buffer.from(text, 'utf8'), settings);
+}
+
+/** A plain object or array as JSON; anything else JSON would not bring back as it was is refused. */
+function json(value: object): string {
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
+    throw new InvalidValueError(
+      `A ${name} cannot be stored: only plain objects and arrays are stored as JSON. Convert it first (Object.fromEntries for a Map, toISOString for a Date).`,
+    );
+  }
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidValueError(`The object cannot be serialized as JSON: ${(error as Error).message}.`, {
+      cause: error,
+    });
+  }
 }
 
 /** The limit is on the serialized size, before compression: a reader inflates no more than maxValueBytes. */

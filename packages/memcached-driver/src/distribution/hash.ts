@@ -86,28 +86,7 @@ export function hashMd5(key: Uint8Array): number {
   let c0 = 0x98badcfe | 0;
   let d0 = 0x10325476;
   for (let block = 0; block < blocks; block++) {
-    const start = block * 64;
-    for (let w = 0; w < 16; w++) {
-      const at = start + w * 4;
-      if (at + 4 <= length) {
-        MD5_WORDS[w] =
-          (key[at] as number) |
-          ((key[at + 1] as number) << 8) |
-          ((key[at + 2] as number) << 16) |
-          ((key[at + 3] as number) << 24);
-      } else {
-        let word = 0;
-        for (let j = 3; j >= 0; j--) {
-          const i = at + j;
-          word = (word << 8) | (i < length ? (key[i] as number) : i === length ? 0x80 : 0);
-        }
-        MD5_WORDS[w] = word;
-      }
-    }
-    if (block === blocks - 1) {
-      MD5_WORDS[14] = (length * 8) >>> 0;
-      MD5_WORDS[15] = Math.floor(length / 0x20000000);
-    }
+    loadBlock(key, block, block === blocks - 1);
     let a = a0;
     let b = b0;
     let c = c0;
@@ -141,6 +120,33 @@ export function hashMd5(key: Uint8Array): number {
     d0 = (d0 + d) | 0;
   }
   return a0 >>> 0;
+}
+
+/** Reads block `block` of the padded `key` into MD5_WORDS, little-endian; the last one ends with the length in bits. */
+function loadBlock(key: Uint8Array, block: number, last: boolean): void {
+  const length = key.length;
+  const start = block * 64;
+  for (let w = 0; w < 16; w++) {
+    const at = start + w * 4;
+    if (at + 4 <= length) {
+      MD5_WORDS[w] =
+        (key[at] as number) |
+        ((key[at + 1] as number) << 8) |
+        ((key[at + 2] as number) << 16) |
+        ((key[at + 3] as number) << 24);
+    } else {
+      let word = 0;
+      for (let j = 3; j >= 0; j--) {
+        const i = at + j;
+        word = (word << 8) | (i < length ? (key[i] as number) : i === length ? 0x80 : 0);
+      }
+      MD5_WORDS[w] = word;
+    }
+  }
+  if (last) {
+    MD5_WORDS[14] = (length * 8) >>> 0;
+    MD5_WORDS[15] = Math.floor(length / 0x20000000);
+  }
 }
 
 // MD5's per-step constants (RFC 1321): K[i] = floor(2^32 * |sin(i + 1)|), and rotations.
