@@ -11,6 +11,7 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const steps = [
   ['lint', 'biome', ['ci', '.']],
+  ['driver source size', 'node', ['tools/source-size.mjs']],
   ['release plan', 'changeset', ['status']],
   ['build and typecheck', 'turbo', ['run', 'build', 'typecheck', '--continue', '--output-logs=errors-only']],
   ['tests', 'turbo', ['run', 'test', '--continue', '--concurrency=1', '--output-logs=new-only']],
