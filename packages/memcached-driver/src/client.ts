@@ -261,6 +261,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     // clone() passes the parsed Config through the public constructor.
     this.#config =
       (servers as unknown) instanceof Config ? (servers as unknown as Config) : new Config(servers, options);
+    // Emits only while someone listens, so an 'error' nobody listens to never throws.
     const emit = <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => {
       if (this.listenerCount(name) > 0) (this.emit as (name: E, ...args: ClientEvents[E]) => boolean)(name, ...args);
     };
@@ -646,7 +647,6 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   /** A store command; for `cas`, `cas` is the token as the caller gave it. */
-
   #store(
     command: StoreCommand,
     key: Key,

@@ -22,14 +22,18 @@ export interface ConnectionEvents {
 }
 
 /**
- * Where a connection is in its life. Each transition is made by one method, named here:
+ * Where a connection is in its life. Each transition is made by the one method named on it:
  *
  * ```
- *  idle ─#open─▶ connecting ─#onConnect─▶ authenticating ─#authProbed─▶ ready
- *    ▲               │ (no credentials) ─────────#onConnect──────────────▶ │
- *    └──#teardown────┴──────────────────────────────────────────────────────┘
- *  after close(): #teardown → closed; idle → closed (#finishClose);
- *                 ready, nothing owed → closing (#end) ─socket closed─▶ closed (#finishClose)
+ *          #open             #onConnect                 #authProbed
+ *   idle ────────▶ connecting ──────────▶ authenticating ───────────▶ ready
+ *    ▲                 │  └──────────── #onConnect (no credentials) ──▶ │
+ *    └─── #teardown ───┴────────────────────────────────────────────────┘
+ *
+ *   once close() was called:
+ *   connecting, authenticating, ready ── #teardown ──────────────────────────▶ closed
+ *   idle ── #finishClose ────────────────────────────────────────────────────▶ closed
+ *   ready, nothing owed ── #end ──▶ closing ── socket closed, #finishClose ──▶ closed
  * ```
  *
  * - `idle`: no socket. The next command makes one (unless the server is being left alone).
