@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Client } from '../src/index.ts';
+import { Client, type ClientOptions } from '../src/index.ts';
 import { startMemcached } from '../src/testing.ts';
 import { fakeServer, ownServer, sleep, track } from './support.ts';
 
@@ -145,6 +145,24 @@ describe('lost connections', () => {
     await sleep(4000); // memcached's idle check runs every second or so; it took ~2.8 s here
     expect(await client.get('k')).toBe('v');
     expect(events).toEqual(['disconnect true', 'reconnect']);
+  });
+
+  it('a TLS option that tls.connect refuses rejects every command with its error, none is left waiting', async () => {
+    const server = await ownServer();
+    // tls.connect throws at once for a protocol version it does not know, before any socket exists.
+    const tls = { minVersion: 'TLSv0' } as unknown as NonNullable<ClientOptions['tls']>;
+    const client = track(new Client(server.address, { tls, connectTimeoutMs: 200, timeoutMs: 200 }));
+    const settled = (promise: Promise<unknown>) =>
+      Promise.race([
+        promise.then(
+          () => 'resolved',
+          (error: { code?: string }) => error.code,
+        ),
+        sleep(1000).then(() => 'pending'),
+      ]);
+    expect(await settled(client.get('k'))).toBe('ERR_TLS_INVALID_PROTOCOL_VERSION');
+    expect(await settled(client.set('k', 1))).toBe('ERR_TLS_INVALID_PROTOCOL_VERSION');
+    expect(await settled(client.get('k'))).toBe('ERR_TLS_INVALID_PROTOCOL_VERSION');
   });
 
   it('one connect serves every op issued while it is under way', async () => {
