@@ -45,6 +45,32 @@ describe('diagnostics_channel', () => {
     ]);
   });
 
+  it('leaves getMulti rejecting, never throwing, when its keys throw as they are read', async () => {
+    const client = sharedClient();
+    const failing = function* () {
+      yield 'a';
+      throw new Error('keys failed');
+    };
+    const outcome = () => {
+      try {
+        return client.getMulti(failing()).then(
+          () => 'resolved',
+          (error: Error) => `rejected: ${error.message}`,
+        );
+      } catch (error) {
+        return Promise.resolve(`threw: ${(error as Error).message}`);
+      }
+    };
+    expect(await outcome()).toBe('rejected: keys failed');
+    const handlers = { start: () => {}, end: () => {}, asyncStart: () => {}, asyncEnd: () => {}, error: () => {} };
+    channels.command.subscribe(handlers);
+    try {
+      expect(await outcome()).toBe('rejected: keys failed');
+    } finally {
+      channels.command.unsubscribe(handlers);
+    }
+  });
+
   it('is skipped by every command while nobody subscribes, and used by each once someone does', async () => {
     const client = sharedClient();
     const commands = () => [
