@@ -245,6 +245,31 @@ describe('removeFailed', () => {
 });
 
 describe('removeFailed against a server that fails in a pattern', () => {
+  it('leaves a server ejected for a dropped connection alone until its probe, server-wide commands too', async () => {
+    const healthy = await ownServer();
+    // Drops each connection as soon as a command arrives: a reset with an operation in flight.
+    const dropper = await fakeServer((_, socket) => socket.destroy());
+    let connections = 0;
+    dropper.server.on('connection', () => connections++);
+    const servers = [healthy.address, dropper.address];
+    const placement = createDistribution(
+      servers.map((server) => parseServer(server)),
+      'ketama',
+    );
+    const key = Array.from({ length: 100 }, (_, i) => `dr:${i}`).find(
+      (k) => placement.serverFor(Buffer.from(k)) === 1,
+    )!;
+    const client = track(new Client(servers, { distribution: 'ketama', removeFailed: 1, retryTimeoutMs: 10_000 }));
+    const events = record(client, 'eject');
+    client.on('error', () => {});
+    await expect(client.get(key)).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    expect(events).toEqual([`eject ${dropper.address} ERR_MEMCACHED_CONNECTION`]);
+    expect(connections).toBe(1);
+    await expect(client.stats()).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION', server: dropper.address });
+    await sleep(50);
+    expect(connections).toBe(1);
+  });
+
   it('ejects a server that answers the first command on every new connection and then stalls', async () => {
     const [a, b] = await Promise.all([ownServer(), ownServer()]);
     // Each new connection gets one reply; everything after it waits forever.
