@@ -221,6 +221,21 @@ describe('close', () => {
     await expect(write).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
   });
 
+  it('drops bytes that follow the last reply while closing: no error after close()', async () => {
+    // Answers a get with its END and, in the same write, a line no command asked for.
+    const { address } = await fakeServer((line, socket) => {
+      if (line.startsWith('get')) socket.write('END\r\nEND\r\n');
+    });
+    const client = new Client(address);
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push((error as Error & { code: string }).code));
+    const pending = client.get('k');
+    await client.close();
+    expect(await pending).toBeUndefined();
+    await sleep(20);
+    expect(errors).toEqual([]);
+  });
+
   it('close against a stopped server settles by timeoutMs', async () => {
     const server = await ownServer();
     const client = new Client(server.address, { timeoutMs: 200 });
