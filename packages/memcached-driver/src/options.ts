@@ -118,9 +118,9 @@ export interface ClientOptions {
    * Failover, pylibmc's `remove_failed`: after this many failures in a row
    * (failed connects, timeouts, or connections dropped with operations in
    * flight) a server is taken off the ketama ring, so its keys go to the other
-   * servers (the `eject` event). After `retryTimeoutMs` the client probes it
-   * with a `version`: it rejoins the ring when it answers (`rejoin`), else it
-   * stays off for another `retryTimeoutMs`. One server always stays on the ring.
+   * servers (the `eject` event). No command connects to it for `retryTimeoutMs`;
+   * then the client probes it with a `version`: it rejoins the ring when it
+   * answers (`rejoin`), else it stays off for another `retryTimeoutMs`. One server always stays on the ring.
    * A streak of failures ends only when a connection to the server has kept
    * answering for longer than `timeoutMs`, or when it rejoins: one reply is not
    * enough, so a server that answers the first command of each new connection
