@@ -97,6 +97,17 @@ function load(client: Client, keys: readonly string[], workers = 8) {
   };
 }
 
+/** A key that a ketama ring over `servers` places on `servers[index]`. */
+function keyOn(servers: readonly string[], index: number, prefix: string): string {
+  const placement = createDistribution(
+    servers.map((server) => parseServer(server)),
+    'ketama',
+  );
+  return Array.from({ length: 300 }, (_, i) => `${prefix}:${i}`).find(
+    (k) => placement.serverFor(Buffer.from(k)) === index,
+  )!;
+}
+
 async function until(condition: () => boolean, ms: number): Promise<void> {
   const started = Date.now();
   while (!condition()) {
@@ -252,13 +263,7 @@ describe('removeFailed against a server that fails in a pattern', () => {
     let connections = 0;
     dropper.server.on('connection', () => connections++);
     const servers = [healthy.address, dropper.address];
-    const placement = createDistribution(
-      servers.map((server) => parseServer(server)),
-      'ketama',
-    );
-    const key = Array.from({ length: 100 }, (_, i) => `dr:${i}`).find(
-      (k) => placement.serverFor(Buffer.from(k)) === 1,
-    )!;
+    const key = keyOn(servers, 1, 'dr');
     const client = track(new Client(servers, { distribution: 'ketama', removeFailed: 1, retryTimeoutMs: 10_000 }));
     const events = record(client, 'eject');
     client.on('error', () => {});
@@ -280,13 +285,7 @@ describe('removeFailed against a server that fails in a pattern', () => {
       socket.write('END\r\n');
     });
     const servers = [a.address, staller.address, b.address];
-    const placement = createDistribution(
-      servers.map((server) => parseServer(server)),
-      'ketama',
-    );
-    const key = Array.from({ length: 300 }, (_, i) => `st:${i}`).find(
-      (k) => placement.serverFor(Buffer.from(k)) === 1,
-    )!;
+    const key = keyOn(servers, 1, 'st');
     const client = track(
       new Client(servers, { distribution: 'ketama', removeFailed: 2, timeoutMs: 100, retryTimeoutMs: 50 }),
     );
