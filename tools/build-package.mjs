@@ -42,7 +42,7 @@ const bundle = await rollup({
   // Other packages (`@clonepool/core`, `node:*`, `vitest`) stay imports, resolved by the user's Node.
   external: (id) => !id.startsWith('.') && !id.startsWith('/'),
   plugins: [withTscSourceMaps()],
-  // Keep every module, side-effect imports included (core's symbols.js): only the format changes.
+  // Keep every module: only the format changes.
   treeshake: false,
   // A warning means the CommonJS build may differ from the ES modules: fail instead.
   onwarn(warning) {
