@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from './errors.js';
+
 /**
  * A client that can make a copy of itself: same configuration, its own
  * connections. Pools fill themselves with clones of one master client.
@@ -24,6 +26,41 @@
 export interface Clonable<C> {
   /** Makes a new client with this one's configuration and its own connections; may be async. */
   clone(): C | Promise<C>;
+}
+
+/**
+ * Checks that `master` can be cloned, at a pool's boundary: an object (or
+ * function) with a `clone()` method. Throws {@link InvalidArgumentError}
+ * otherwise, with a hint for clients whose copy method has another name.
+ *
+ * @param master - What the caller gave as the client to clone.
+ * @param name - The argument's name, for the message.
+ *
+ * @example
+ * ```ts
+ * import { checkClonable } from '@clonepool/core';
+ *
+ * checkClonable({ clone: () => ({}) });
+ * try {
+ *   checkClonable({ duplicate: () => ({}) });
+ * } catch (error) {
+ *   console.log((error as { code: string }).code);
+ * }
+ * // → ERR_INVALID_ARG_VALUE
+ * ```
+ */
+export function checkClonable<C>(master: unknown, name = 'master'): asserts master is Clonable<C> {
+  if (
+    (typeof master !== 'object' && typeof master !== 'function') ||
+    master === null ||
+    typeof (master as { clone?: unknown }).clone !== 'function'
+  ) {
+    throw new InvalidArgumentError(
+      name,
+      'a client with a clone() method (see Clonable; for ioredis, { clone: () => redis.duplicate() })',
+      master,
+    );
+  }
 }
 
 type Closer = (client: object) => unknown;

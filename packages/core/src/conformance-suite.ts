@@ -341,15 +341,48 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
       await pool.close();
     });
 
-    it('rejects invalid reserve options with ERR_INVALID_OPTION', async () => {
+    it('rejects invalid reserve options with ERR_INVALID_ARG_VALUE', async () => {
       const { pool, asUser } = await setup(1);
       await expect(asUser(() => pool.reserve({ block: true, timeoutMs: -5 }))).rejects.toMatchObject({
-        code: 'ERR_INVALID_OPTION',
+        code: 'ERR_INVALID_ARG_VALUE',
       });
       await expect(asUser(() => pool.reserve({ timeoutMs: 10 }))).rejects.toMatchObject({
-        code: 'ERR_INVALID_OPTION',
+        code: 'ERR_INVALID_ARG_VALUE',
       });
       expect(pool.stats().reserved).toBe(0);
+      await pool.close();
+    });
+
+    it('refuses unknown reserve option names, naming the unknown one and the known ones', async () => {
+      const { pool, asUser } = await setup(1);
+      const unknown = (name: string) =>
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARG_VALUE',
+          message: expect.stringMatching(new RegExp(`^Option ${name} .*block, timeoutMs, signal`)),
+        });
+      // Misspellings that would otherwise turn a wait or its limit off silently.
+      await expect(asUser(() => pool.reserve({ timeout: 10 } as ReserveOptions))).rejects.toEqual(unknown('timeout'));
+      await expect(asUser(() => pool.reserve({ blocking: true } as ReserveOptions))).rejects.toEqual(
+        unknown('blocking'),
+      );
+      await expect(asUser(() => pool.reserve({ block: true, timeoutMS: 10 } as ReserveOptions))).rejects.toEqual(
+        unknown('timeoutMS'),
+      );
+      let ran = false;
+      await expect(
+        asUser(() =>
+          pool.use(
+            () => {
+              ran = true;
+            },
+            { timeout: 10 } as ReserveOptions,
+          ),
+        ),
+      ).rejects.toEqual(unknown('timeout'));
+      expect(ran).toBe(false);
+      expect(pool.stats().reserved).toBe(0);
+      // The pool is untouched: its client is still there for a valid reserve.
+      await expect(asUser(() => pool.use(() => 'ok', { block: true }))).resolves.toBe('ok');
       await pool.close();
     });
 

@@ -1,4 +1,5 @@
 const kClonepoolError = Symbol.for('clonepool.error');
+const kFamily = Symbol.for('clonepool.error.family');
 
 /**
  * Base class of every error clonepool throws or rejects with.
@@ -16,6 +17,12 @@ const kClonepoolError = Symbol.for('clonepool.error');
  * ```
  */
 export class ClonepoolError extends Error {
+  /**
+   * Set on a package's base class (such as `'@clonepool/memcached'` on
+   * `MemcachedError`) so that `instanceof` that base matches the package's
+   * errors only, from any installed copy. Classes with a `code` match by code.
+   */
+  declare static readonly family?: string;
   /** The stable code of this kind of error, such as `ERR_POOL_EXHAUSTED`. */
   readonly code: string;
 
@@ -29,18 +36,25 @@ export class ClonepoolError extends Error {
     this.code = code;
     this.name = new.target.name;
     Object.defineProperty(this, kClonepoolError, { value: true });
+    const { family } = new.target as typeof ClonepoolError;
+    if (family !== undefined) Object.defineProperty(this, kFamily, { value: family });
   }
 
   /**
    * `instanceof` that also recognises errors from another installed copy of
-   * `@clonepool/core` (two packages can each bring their own): it matches the
-   * brand every clonepool error carries and, on a subclass, the subclass's code.
+   * a clonepool package (an app that both imports and requires one loads two,
+   * and two packages can each bring their own): every clonepool error carries
+   * a registered-symbol brand. On a class with a `code` it matches that code;
+   * on a package's base class (with a `family`, no `code`) it matches that
+   * package's errors; on `ClonepoolError` itself, every clonepool error.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null || !(kClonepoolError in value)) return false;
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against, whose code must match.
-    const expected = (this as { readonly code?: string }).code;
-    return expected === undefined || (value as { code?: unknown }).code === expected;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested against, whose code or family must match.
+    const { code, family } = this as { readonly code?: string; readonly family?: string };
+    if (code !== undefined) return (value as { code?: unknown }).code === code;
+    if (family !== undefined) return (value as { [kFamily]?: unknown })[kFamily] === family;
+    return true;
   }
 }
 
@@ -156,32 +170,64 @@ export class LeaseReleasedError extends ClonepoolError {
   }
 }
 
-/** An option or argument has a value the API cannot take. Code `ERR_INVALID_OPTION`. *
+/**
+ * An argument or an option has a value the API cannot take, or an options
+ * object has a name the API does not know. Nothing was done. Code
+ * `ERR_INVALID_ARG_VALUE`, as Node names a bad argument or option value. The
+ * message names the argument or option, what it takes and what it got.
+ *
  * @example
  * ```ts
- * import { InvalidOptionError } from '@clonepool/core';
+ * import { InvalidArgumentError } from '@clonepool/core';
  *
- * console.log(new InvalidOptionError('timeoutMs', 'a number >= 0', -1).message);
+ * console.log(new InvalidArgumentError('timeoutMs', 'a number >= 0', -1, 'option').message);
  * // → Option timeoutMs must be a number >= 0; got -1.
+ * const error = InvalidArgumentError.unknownOption('timeout', ['block', 'timeoutMs', 'signal'], 'reserve()');
+ * console.log(error.code, error.message);
+ * // → ERR_INVALID_ARG_VALUE Option timeout is not one reserve() knows; its options are block, timeoutMs, signal.
  * ```
  */
-export class InvalidOptionError extends ClonepoolError {
-  /** `ERR_INVALID_OPTION` */
-  static readonly code = 'ERR_INVALID_OPTION';
+export class InvalidArgumentError extends ClonepoolError {
+  /** `ERR_INVALID_ARG_VALUE` */
+  static readonly code = 'ERR_INVALID_ARG_VALUE';
   /**
-   * @param name - The option's name, such as `timeoutMs`.
+   * @param name - The argument's or option's name, such as `ttl` or `timeoutMs`.
    * @param expected - What it takes, such as `a finite number >= 0`.
-   * @param actual - What it was given.
+   * @param actual - What it was given; strings over 40 characters and bytes are shown by length only.
+   * @param kind - Whether `name` is a positional `argument` or an `option` (a field of an options object).
    */
-  constructor(name: string, expected: string, actual: unknown) {
-    super(InvalidOptionError.code, `Option ${name} must be ${expected}; got ${describe(actual)}.`);
+  constructor(name: string, expected: string, actual: unknown, kind: 'argument' | 'option' = 'argument') {
+    super(
+      InvalidArgumentError.code,
+      `${kind === 'option' ? 'Option' : 'Argument'} ${name} must be ${expected}; got ${describe(actual)}.`,
+    );
+  }
+
+  /**
+   * The error for an options object holding a name the API does not know, so a
+   * misspelt option never turns a feature off silently.
+   *
+   * @param name - The unknown name.
+   * @param known - The names the API takes.
+   * @param where - What took the options, such as `reserve()` or `new ClientPool()`.
+   */
+  static unknownOption(name: string, known: Iterable<string>, where: string): InvalidArgumentError {
+    const error = new InvalidArgumentError(name, '', undefined, 'option');
+    error.message = `Option ${name} is not one ${where} knows; its options are ${[...known].join(', ')}.`;
+    // Captured again so that the stack's first line carries the message above.
+    Error.captureStackTrace(error, InvalidArgumentError.unknownOption);
+    return error;
   }
 }
 
+/** Describes a value for an error message without printing secrets or huge data. */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
   if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
   return String(value);
 }

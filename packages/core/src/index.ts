@@ -4,10 +4,10 @@
  * @packageDocumentation
  * @module @clonepool/core
  */
-export { type Clonable, closeClient } from './clonable.js';
+export { type Clonable, checkClonable, closeClient } from './clonable.js';
 export {
   ClonepoolError,
-  InvalidOptionError,
+  InvalidArgumentError,
   LeaseReleasedError,
   PoolClosedError,
   PoolExhaustedError,
@@ -16,6 +16,12 @@ export {
 } from './errors.js';
 export { Lease, type LeaseOwner } from './lease.js';
 export { LongTimeout, MAX_TIMER_MS } from './long-timeout.js';
-export { checkMilliseconds, type ParsedReserveOptions, parseReserveOptions } from './options.js';
+export {
+  checkMilliseconds,
+  checkOptions,
+  type ParsedReserveOptions,
+  parseReserveOptions,
+} from './options.js';
 export { type Pool, type PoolStats, type ReserveOptions, useClient } from './pool.js';
+export { isPromiseLike } from './promise-like.js';
 export { type WaiterOptions, WaitQueue } from './waiters.js';

@@ -46,10 +46,10 @@ export class LongTimeout {
    *
    * @param callback - Called once, when `delayMs` has passed, unless cleared first.
    * @param delayMs - A finite number of milliseconds >= 0; throws
-   *   `InvalidOptionError` (`ERR_INVALID_OPTION`) otherwise.
+   *   `InvalidArgumentError` (`ERR_INVALID_ARG_VALUE`) otherwise.
    */
   constructor(callback: () => void, delayMs: number) {
-    checkMilliseconds('delayMs', delayMs);
+    checkMilliseconds('delayMs', delayMs, 0, 'argument');
     this.#callback = callback;
     const step = Math.min(delayMs, MAX_TIMER_MS);
     // Counting what is left, rather than reading a clock, makes each step wait at least its

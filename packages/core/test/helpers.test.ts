@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { checkMilliseconds, closeClient, Lease, parseReserveOptions } from '../src/index.js';
+import {
+  checkClonable,
+  checkMilliseconds,
+  checkOptions,
+  closeClient,
+  isPromiseLike,
+  Lease,
+  parseReserveOptions,
+} from '../src/index.js';
 import { TestClient } from '../src/testing.js';
 
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
@@ -57,6 +65,24 @@ describe('parseReserveOptions', () => {
     expect(() => parseReserveOptions(options as never)).toThrow(message);
   });
 
+  it('refuses unknown option names, listing the known ones', () => {
+    for (const options of [{ timeout: 5 }, { blocking: true }, { block: true, signal: undefined, abort: 1 }]) {
+      const name = Object.keys(options).at(-1);
+      expect(() => parseReserveOptions(options as never)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARG_VALUE',
+          message: `Option ${name} is not one reserve() knows; its options are block, timeoutMs, signal.`,
+        }),
+      );
+    }
+    // Inherited names are not the caller's: only own names are checked.
+    const inherited = Object.create({ stray: 1 }) as { block?: boolean };
+    inherited.block = true;
+    expect(parseReserveOptions(inherited).block).toBe(true);
+    expect(() => parseReserveOptions(null as never)).toThrow(/options must be an object/);
+    expect(() => parseReserveOptions([] as never)).toThrow(/options must be an object/);
+  });
+
   it('rejects a blocking reserve whose signal already aborted', () => {
     expect(() => parseReserveOptions({ block: true, signal: AbortSignal.abort('x') })).toThrow(
       expect.objectContaining({ code: 'ERR_RESERVE_ABORTED' }),
@@ -69,6 +95,58 @@ describe('parseReserveOptions', () => {
       /idleTimeoutMs must be a finite number of milliseconds >= 1/,
     );
     expect(() => checkMilliseconds('idleTimeoutMs', '5')).toThrow(/got "5"/);
+  });
+});
+
+describe('boundary checks', () => {
+  it('checkOptions returns the options and refuses what is not an options object', () => {
+    const options = { graceMs: 5 };
+    expect(checkOptions(options, ['graceMs'], 'close()')).toBe(options);
+    expect(() => checkOptions('fast', ['graceMs'], 'close()')).toThrow(
+      'Argument options must be an object (of close()); got "fast".',
+    );
+    expect(() => checkOptions({ grace: 5 }, ['graceMs'], 'close()')).toThrow(
+      'Option grace is not one close() knows; its options are graceMs.',
+    );
+  });
+
+  it('checkClonable accepts anything with a clone() method and says what to pass otherwise', () => {
+    expect(() => checkClonable({ clone: () => 1 })).not.toThrow();
+    expect(() => checkClonable(Object.assign(() => 1, { clone: () => 1 }))).not.toThrow();
+    for (const master of [undefined, null, 4, {}, { clone: 1 }, { duplicate: () => 1 }]) {
+      expect(() => checkClonable(master)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARG_VALUE',
+          message: expect.stringMatching(/^Argument master must be a client with a clone\(\) method .*duplicate\(\)/),
+        }),
+      );
+    }
+    expect(() => checkClonable(null, 'client')).toThrow(/^Argument client must be/);
+  });
+
+  it('isPromiseLike tells thenables from other values', () => {
+    // Made without a literal `then` key, which the linter rightly flags anywhere but here.
+    const withThen = <T extends object>(target: T, then: unknown): T =>
+      Object.defineProperty(target, 'then', { value: then });
+    const is = (value: unknown) => isPromiseLike(value);
+    expect(
+      [
+        Promise.resolve(),
+        withThen({}, () => {}),
+        withThen(
+          () => {},
+          () => {},
+        ),
+      ].map(is),
+    ).toEqual([true, true, true]);
+    expect([null, undefined, 1, 'then', withThen({}, 1), () => {}].map(is)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 

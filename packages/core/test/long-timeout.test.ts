@@ -56,7 +56,7 @@ describe('LongTimeout', () => {
   it('refuses a delay that is not a finite number of milliseconds >= 0', () => {
     for (const delayMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {
       expect(() => new LongTimeout(() => {}, delayMs as number)).toThrow(
-        expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
       );
     }
   });

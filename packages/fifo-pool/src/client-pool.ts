@@ -1,7 +1,9 @@
 import {
   type Clonable,
+  checkClonable,
   closeClient,
-  InvalidOptionError,
+  InvalidArgumentError,
+  isPromiseLike,
   Lease,
   type LeaseOwner,
   LongTimeout,
@@ -22,7 +24,6 @@ import { captureReserveSite, LeaseLeakWarning } from './leak-warning.js';
 import {
   type ClientPoolOptions,
   type CloseOptions,
-  checkMaster,
   checkSlots,
   parseCloseOptions,
   parsePoolOptions,
@@ -37,14 +38,6 @@ const FIRST: WaiterOptions = { first: true };
 const CLONED: unique symbol = Symbol('cloned');
 
 const noop = (): void => {};
-
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 /**
  * A pool of clones of one master client, lent first-in first-out: pylibmc's
@@ -115,7 +108,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
   /**
    * Makes a pool; with `master` and `nSlots`, starts filling it with `nSlots`
    * clones of `master` at once (as `fill()` does). Throws
-   * {@link InvalidOptionError} for invalid arguments or unknown options.
+   * {@link InvalidArgumentError} (`ERR_INVALID_ARG_VALUE`) for invalid arguments or unknown options.
    *
    * @param master - The client to clone. Its own connection is never lent, and never closed by the pool.
    * @param nSlots - How many clones to keep; required with `master`.
@@ -127,10 +120,10 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
     this.#leakDetectionMs = parsed.leakDetectionMs;
     this.#leaks = parsed.leakDetectionMs === undefined ? undefined : new Map();
     if (master === undefined && nSlots === undefined) return;
-    if (master === undefined) throw new InvalidOptionError('master', 'given when nSlots is', master);
-    checkMaster(master);
+    if (master === undefined) throw new InvalidArgumentError('master', 'given when nSlots is', master);
+    checkClonable(master);
     if (nSlots === undefined) {
-      throw new InvalidOptionError('nSlots', 'given with master (how many clones to fill the pool with)', nSlots);
+      throw new InvalidArgumentError('nSlots', 'given with master (how many clones to fill the pool with)', nSlots);
     }
     checkSlots(nSlots);
     // Nobody can await this fill; a clone that fails reaches the reserves that wait for it.
@@ -167,7 +160,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
    */
   fill(master: Clonable<C>, nSlots: number): Promise<void> {
     try {
-      checkMaster(master);
+      checkClonable(master);
       checkSlots(nSlots);
     } catch (error) {
       return Promise.reject(error);
@@ -186,7 +179,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
    *   `ERR_RESERVE_TIMEOUT`, an aborted `signal` with `ERR_RESERVE_ABORTED`.
    *
    * Rejects with `ERR_POOL_CLOSED` once the pool is closed, and with
-   * `ERR_INVALID_OPTION` for invalid options.
+   * `ERR_INVALID_ARG_VALUE` for invalid options or unknown option names.
    *
    * @param options - Blocking, timeout and abort.
    * @returns A lease on one client.

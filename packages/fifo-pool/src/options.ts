@@ -1,8 +1,8 @@
-import { checkMilliseconds, InvalidOptionError } from '@clonepool/core';
+import { checkMilliseconds, checkOptions, InvalidArgumentError } from '@clonepool/core';
 
 /**
  * How a {@link ClientPool} behaves beyond its size. Every option is optional;
- * an unknown option name is rejected with `ERR_INVALID_OPTION`, so a typo
+ * an unknown option name is rejected with `ERR_INVALID_ARG_VALUE`, so a typo
  * never silently turns a feature off.
  *
  * @typeParam C - The type of the pooled clients.
@@ -65,25 +65,15 @@ export interface ParsedPoolOptions<C> {
   readonly leakDetectionMs: number | undefined;
 }
 
-const POOL_OPTION_NAMES: ReadonlySet<string> = new Set(['validate', 'leakDetectionMs']);
-const CLOSE_OPTION_NAMES: ReadonlySet<string> = new Set(['graceMs']);
+const POOL_OPTIONS: readonly string[] = ['validate', 'leakDetectionMs'];
+const CLOSE_OPTIONS: readonly string[] = ['graceMs'];
 
-function checkObject(name: string, value: unknown, known: ReadonlySet<string>): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(name, 'an object', value);
-  }
-  for (const key of Object.keys(value)) {
-    if (!known.has(key)) throw new InvalidOptionError(key, `one of the known options (${[...known].join(', ')})`, key);
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Validates the options of `new ClientPool()`. Throws {@link InvalidOptionError}. */
+/** Validates the options of `new ClientPool()`. Throws {@link InvalidArgumentError}. */
 export function parsePoolOptions<C>(options: ClientPoolOptions<C> | undefined): ParsedPoolOptions<C> {
   if (options === undefined) return { validate: undefined, leakDetectionMs: undefined };
-  const { validate, leakDetectionMs } = checkObject('options', options, POOL_OPTION_NAMES);
+  const { validate, leakDetectionMs } = checkOptions(options, POOL_OPTIONS, 'new ClientPool()');
   if (validate !== undefined && typeof validate !== 'function') {
-    throw new InvalidOptionError('validate', 'a function (client) => boolean | Promise<boolean>', validate);
+    throw new InvalidArgumentError('validate', 'a function (client) => boolean | Promise<boolean>', validate, 'option');
   }
   return {
     validate: validate as ParsedPoolOptions<C>['validate'],
@@ -92,28 +82,17 @@ export function parsePoolOptions<C>(options: ClientPoolOptions<C> | undefined): 
   };
 }
 
-/** Validates the options of `close()`; returns `graceMs`. Throws {@link InvalidOptionError}. */
+/** Validates the options of `close()`; returns `graceMs`. Throws {@link InvalidArgumentError}. */
 export function parseCloseOptions(options: CloseOptions | undefined): number | undefined {
   if (options === undefined) return undefined;
-  const { graceMs } = checkObject('options', options, CLOSE_OPTION_NAMES);
+  const { graceMs } = checkOptions(options, CLOSE_OPTIONS, 'close()');
   return graceMs === undefined ? undefined : checkMilliseconds('graceMs', graceMs, 0);
 }
 
-/** Validates the slot count given to `fill()` or the constructor. Throws {@link InvalidOptionError}. */
+/** Validates the slot count given to `fill()` or the constructor. Throws {@link InvalidArgumentError}. */
 export function checkSlots(nSlots: unknown): number {
   if (typeof nSlots !== 'number' || !Number.isSafeInteger(nSlots) || nSlots < 0) {
-    throw new InvalidOptionError('nSlots', 'a whole number >= 0', nSlots);
+    throw new InvalidArgumentError('nSlots', 'a whole number >= 0', nSlots);
   }
   return nSlots;
-}
-
-/** Validates the master given to `fill()` or the constructor. Throws {@link InvalidOptionError}. */
-export function checkMaster(master: unknown): void {
-  if (
-    (typeof master !== 'object' && typeof master !== 'function') ||
-    master === null ||
-    typeof (master as { clone?: unknown }).clone !== 'function'
-  ) {
-    throw new InvalidOptionError('master', 'a client with a clone() method (see Clonable)', master);
-  }
 }

@@ -76,8 +76,8 @@ describe('close', () => {
 
   it('rejects invalid close options', async () => {
     const pool = new ClientPool(new SyncClient(), 1);
-    await expect(pool.close({ graceMs: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
-    await expect(pool.close({ gracems: 5 } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(pool.close({ graceMs: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    await expect(pool.close({ gracems: 5 } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     expect(pool.isClosed).toBe(false);
     await pool.close();
   });

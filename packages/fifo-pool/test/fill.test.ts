@@ -120,17 +120,17 @@ describe('fill', () => {
 
   it('rejects fill after close, and invalid fill arguments', async () => {
     const pool = new ClientPool<SyncClient>();
-    await expect(pool.fill({} as SyncClient, 1)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
-    await expect(pool.fill(new SyncClient(), -1)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
-    await expect(pool.fill(new SyncClient(), 1.5)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(pool.fill({} as SyncClient, 1)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    await expect(pool.fill(new SyncClient(), -1)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    await expect(pool.fill(new SyncClient(), 1.5)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     await pool.close();
     await expect(pool.fill(new SyncClient(), 1)).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
   });
 
   it('requires a slot count with a master in the constructor', () => {
-    expect(() => new ClientPool(new SyncClient())).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    expect(() => new ClientPool(new SyncClient())).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     expect(() => new ClientPool(new SyncClient(), Number.NaN)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
   });
 

@@ -2,12 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { ClientPool } from '../src/index.js';
 import { SyncClient } from './helpers.js';
 
-const invalid = expect.objectContaining({ code: 'ERR_INVALID_OPTION' });
+const invalid = expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' });
 
 describe('options', () => {
   it('rejects unknown option names, naming them', () => {
     expect(() => new ClientPool(new SyncClient(), 1, { leakDetectionMS: 10 } as never)).toThrow(/leakDetectionMS/);
     expect(() => new ClientPool(new SyncClient(), 1, { leakDetectionMS: 10 } as never)).toThrow(invalid);
+    expect(() => new ClientPool(new SyncClient(), 1, { leakDetectionMS: 10 } as never)).toThrow(
+      'Option leakDetectionMS is not one new ClientPool() knows; its options are validate, leakDetectionMs',
+    );
+  });
+
+  it('rejects unknown close option names, listing the known one, and stays open', async () => {
+    const pool = new ClientPool(new SyncClient(), 1);
+    await expect(pool.close({ grace: 5 } as never)).rejects.toThrow(
+      'Option grace is not one close() knows; its options are graceMs.',
+    );
+    expect(pool.isClosed).toBe(false);
+    await pool.close();
   });
 
   it('rejects options of the wrong type', () => {
@@ -20,9 +32,9 @@ describe('options', () => {
 
   it('rejects invalid reserve options without lending anything', async () => {
     const pool = new ClientPool(new SyncClient(), 1);
-    await expect(pool.reserve({ block: 'yes' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(pool.reserve({ block: 'yes' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     await expect(pool.reserve({ signal: new AbortController().signal })).rejects.toMatchObject({
-      code: 'ERR_INVALID_OPTION',
+      code: 'ERR_INVALID_ARG_VALUE',
     });
     expect(pool.stats()).toMatchObject({ reserved: 0, available: 1, reserves: 0 });
     await pool.close();

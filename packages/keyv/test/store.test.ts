@@ -185,7 +185,7 @@ describe('the client', () => {
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
     expect(() => new KeyvMemcached('localhost', { timeout: 5 } as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
   });
 

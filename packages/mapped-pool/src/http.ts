@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkOptions, InvalidArgumentError, isPromiseLike } from '@clonepool/core';
 
 /** What the HTTP helpers need of a pool: a {@link MappedPool}'s `run`. */
 export interface ContextRunner {
@@ -31,6 +32,8 @@ export interface WithContextOptions<Req extends IncomingMessage, Res extends Ser
  * @param pool - The pool whose contexts requests get.
  * @param handler - The request handler; may be async.
  * @param options - What to do when the handler fails.
+ * @throws `InvalidArgumentError` (`ERR_INVALID_ARG_VALUE`) for a pool without `run()`, a handler that is
+ *   not a function, or an unknown or invalid option.
  * @returns A listener for `http.createServer` or `server.on('request')`.
  *
  * @example
@@ -64,15 +67,22 @@ export function withContext<Req extends IncomingMessage = IncomingMessage, Res e
   handler: (req: Req, res: Res) => unknown,
   options: WithContextOptions<Req, Res> = {},
 ): (req: Req, res: Res) => void {
-  if (typeof handler !== 'function') throw new TypeError('withContext(pool, handler): handler must be a function');
-  const onError = options.onError ?? failResponse;
+  checkRunner(pool);
+  if (typeof handler !== 'function') throw new InvalidArgumentError('handler', 'a function (req, res)', handler);
+  const { onError = failResponse } = checkOptions(options, WITH_CONTEXT_OPTIONS, 'withContext()') as WithContextOptions<
+    Req,
+    Res
+  >;
+  if (typeof onError !== 'function') {
+    throw new InvalidArgumentError('onError', 'a function (error, req, res)', onError, 'option');
+  }
   return (req, res) => {
     void pool.run(() => {
       const ended = responseEnded(res);
       const fail = (error: unknown): void => onError(error, req, res);
       try {
         const result = handler(req, res);
-        if (isThenable(result)) result.then(undefined, fail);
+        if (isPromiseLike(result)) result.then(undefined, fail);
       } catch (error) {
         fail(error);
       }
@@ -88,6 +98,7 @@ export function withContext<Req extends IncomingMessage = IncomingMessage, Res e
  * `(request, reply, done) => middleware(request.raw, reply.raw, done)`.
  *
  * @param pool - The pool whose contexts requests get.
+ * @throws `InvalidArgumentError` (`ERR_INVALID_ARG_VALUE`) for a pool without `run()`.
  * @returns The middleware.
  *
  * @example
@@ -116,6 +127,7 @@ export function withContext<Req extends IncomingMessage = IncomingMessage, Res e
 export function contextMiddleware(
   pool: ContextRunner,
 ): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void {
+  checkRunner(pool);
   return (_req, res, next) => {
     void pool.run(() => {
       const ended = responseEnded(res);
@@ -127,6 +139,15 @@ export function contextMiddleware(
       return ended;
     });
   };
+}
+
+const WITH_CONTEXT_OPTIONS: readonly string[] = ['onError'];
+
+/** Checks that the helpers were given something with `run()`, before any request comes. */
+function checkRunner(pool: unknown): void {
+  if (typeof (pool as Partial<ContextRunner> | null | undefined)?.run !== 'function') {
+    throw new InvalidArgumentError('pool', 'a pool with run(), such as a MappedPool', pool);
+  }
 }
 
 /** Resolves once the response has finished or closed (the client went away), whichever comes first. */
@@ -151,12 +172,4 @@ function failResponse(error: unknown, _req: IncomingMessage, res: ServerResponse
     res.destroy();
   }
   void Promise.reject(error);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

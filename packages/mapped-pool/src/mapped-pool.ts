@@ -1,9 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type Clonable,
+  checkClonable,
   checkMilliseconds,
+  checkOptions,
   closeClient,
-  InvalidOptionError,
+  InvalidArgumentError,
+  isPromiseLike,
   Lease,
   type LeaseOwner,
   MAX_TIMER_MS,
@@ -87,6 +90,8 @@ export interface MappedPoolStats extends PoolStats {
   /** Clients closed by the idle timeout. */
   readonly idleClosed: number;
 }
+
+const POOL_OPTIONS: readonly string[] = ['maxClients', 'idleTimeoutMs', 'key'];
 
 /** Marks a context that is not the holder of a primitive `key` value. */
 const NO_KEY: unique symbol = Symbol('no key');
@@ -244,20 +249,20 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    * @param master - The client to clone, itself never lent nor closed. For
    *   ioredis, `{ clone: () => redis.duplicate() }`.
    * @param options - Bounds, idle timeout, and what to map by.
-   * @throws `InvalidOptionError` (`ERR_INVALID_OPTION`) for a master without `clone()` or an invalid option.
+   * @throws `InvalidArgumentError` (`ERR_INVALID_ARG_VALUE`) for a master without `clone()`, an invalid option or an unknown option name.
    */
   constructor(master: Clonable<C>, options: MappedPoolOptions = {}) {
-    if (typeof (master as Partial<Clonable<C>> | null)?.clone !== 'function') {
-      throw new InvalidOptionError('master', 'a Clonable (an object with a clone() method)', master);
-    }
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidOptionError('options', 'an object', options);
-    }
-    const { maxClients = Number.POSITIVE_INFINITY, idleTimeoutMs, key } = options;
+    checkClonable<C>(master);
+    const {
+      maxClients = Number.POSITIVE_INFINITY,
+      idleTimeoutMs,
+      key,
+    } = checkOptions(options, POOL_OPTIONS, 'new MappedPool()') as MappedPoolOptions;
     if (maxClients !== Number.POSITIVE_INFINITY && !(Number.isSafeInteger(maxClients) && maxClients >= 1)) {
-      throw new InvalidOptionError('maxClients', 'an integer >= 1 or Infinity', maxClients);
+      throw new InvalidArgumentError('maxClients', 'an integer >= 1 or Infinity', maxClients, 'option');
     }
-    if (key !== undefined && typeof key !== 'function') throw new InvalidOptionError('key', 'a function', key);
+    if (key !== undefined && typeof key !== 'function')
+      throw new InvalidArgumentError('key', 'a function', key, 'option');
     this.#master = master;
     this.#maxClients = maxClients;
     this.#idleTimeoutMs =
@@ -297,7 +302,7 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    * ```
    */
   async run<T>(fn: () => T | PromiseLike<T>): Promise<T> {
-    if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
+    if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'a function', fn);
     if (this.#key !== undefined) return fn();
     const context = new Context<C>(true);
     this.#scopes++;
@@ -521,7 +526,7 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
       this.#cloneFailed(context, mapping);
       throw error;
     }
-    if (isThenable(made)) {
+    if (isPromiseLike(made)) {
       const cloning = Promise.resolve(made);
       mapping.cloning = cloning;
       cloning.then(
@@ -724,14 +729,6 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
   }
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** The context's mapping unless it was dropped. */

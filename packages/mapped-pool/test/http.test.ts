@@ -156,3 +156,33 @@ describe('the node:http helper', () => {
     await pool.close();
   });
 });
+
+describe('the HTTP helpers refuse bad arguments with the typed error', () => {
+  const invalid = (message: RegExp) =>
+    expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(message) });
+
+  it('withContext refuses a handler that is not a function', () => {
+    const pool = new MappedPool(new TestClient());
+    expect(() => withContext(pool, 'nope' as never)).toThrow(invalid(/^Argument handler must be a function/));
+  });
+
+  it('withContext refuses unknown option names and an onError that is not a function', () => {
+    const pool = new MappedPool(new TestClient());
+    const handler = () => {};
+    expect(() => withContext(pool, handler, { onErr: () => {} } as never)).toThrow(
+      invalid(/^Option onErr is not one withContext\(\) knows; its options are onError\.$/),
+    );
+    expect(() => withContext(pool, handler, { onError: 'log' } as never)).toThrow(
+      invalid(/^Option onError must be a function/),
+    );
+    expect(() => withContext(pool, handler, null as never)).toThrow(invalid(/^Argument options must be an object/));
+  });
+
+  it('both refuse a pool without run()', () => {
+    const notAPool = { use: () => {} };
+    expect(() => withContext(notAPool as never, () => {})).toThrow(
+      invalid(/^Argument pool must be a pool with run\(\)/),
+    );
+    expect(() => contextMiddleware(notAPool as never)).toThrow(invalid(/^Argument pool must be a pool with run\(\)/));
+  });
+});

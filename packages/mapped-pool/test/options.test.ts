@@ -10,22 +10,38 @@ describe('options', () => {
     ['idleTimeoutMs', 0],
     ['idleTimeoutMs', Number.NaN],
     ['key', 'tenant'],
-  ])('rejects %s = %s with ERR_INVALID_OPTION naming the option', (name, value) => {
+  ])('rejects %s = %s with ERR_INVALID_ARG_VALUE naming the option', (name, value) => {
     expect(() => new MappedPool(new TestClient(), { [name]: value } as MappedPoolOptions)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining(name) }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining(name) }),
+    );
+  });
+
+  it('rejects unknown option names, naming the unknown one and listing the known ones', () => {
+    // A misspelt bound would otherwise leave the pool unbounded without a word.
+    expect(() => new MappedPool(new TestClient(), { maxClient: 10 } as MappedPoolOptions)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: expect.stringMatching(
+          /^Option maxClient is not one new MappedPool\(\) knows; its options are maxClients, idleTimeoutMs, key/,
+        ),
+      }),
+    );
+    expect(() => new MappedPool(new TestClient(), { idleTimeout: 10 } as MappedPoolOptions)).toThrow(/idleTimeout /);
+    expect(() => new MappedPool(new TestClient(), [] as MappedPoolOptions)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
   });
 
   it('rejects a master without clone()', () => {
-    expect(() => new MappedPool({} as TestClient)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    expect(() => new MappedPool({} as TestClient)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     expect(() => new MappedPool(null as unknown as TestClient)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
   });
 
   it('rejects run() without a function', async () => {
     const pool = new MappedPool(new TestClient());
-    await expect(pool.run('nope' as unknown as () => void)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(pool.run('nope' as unknown as () => void)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
   });
 
   it('takes maxClients: Infinity and undefined options', async () => {

@@ -1,5 +1,10 @@
 import { ClonepoolError } from '@clonepool/core';
 
+// A bad argument or option is core's one error for it, `ERR_INVALID_ARG_VALUE`
+// in every clonepool package; it is exported here too, as this package's
+// commands throw it (a TTL that is negative, a delta out of range, …).
+export { InvalidArgumentError } from '@clonepool/core';
+
 // Every class below extends core's ClonepoolError, whose `instanceof` matches by
 // brand and `code`, so `error instanceof TimeoutError` also works when two copies
 // of this package are installed. Branch on `error.code` in code that must not care.
@@ -357,35 +362,6 @@ export class AppendUnsupportedError extends ClonepoolError {
 }
 
 /**
- * An argument of a command is out of range: a TTL that is negative or not an
- * integer, an `incr`/`decr` delta or CAS token outside 0 to 2^64−1, a flush delay,
- * a `stats` argument with unsafe characters. Nothing was sent.
- * Code `ERR_INVALID_ARG_VALUE`, as Node names it.
- *
- * @example
- * ```ts
- * import { Client } from '@clonepool/memcached';
- *
- * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
- * await client.set('doc:ttl', 1, { ttl: -1 }).catch((error) => console.log(error.code));
- * await client.close();
- * // → ERR_INVALID_ARG_VALUE
- * ```
- */
-export class InvalidArgumentError extends ClonepoolError {
-  /** `ERR_INVALID_ARG_VALUE` */
-  static readonly code = 'ERR_INVALID_ARG_VALUE';
-  /**
-   * @param name - The argument's name, such as `ttl`.
-   * @param expected - What it takes.
-   * @param actual - What it was given.
-   */
-  constructor(name: string, expected: string, actual: unknown) {
-    super(InvalidArgumentError.code, `Argument ${name} must be ${expected}; got ${show(actual)}.`);
-  }
-}
-
-/**
  * The server sent bytes that do not fit the reply the client waits for (a
  * desynchronised stream, a proxy or a non-memcached service on that port). The
  * connection is closed and every operation in flight on it is rejected.
@@ -446,16 +422,4 @@ export class AuthenticationError extends ClonepoolError {
     );
     this.server = server;
   }
-}
-
-/** Describes a value for an error message without printing secrets or huge data. */
-export function show(value: unknown): string {
-  if (typeof value === 'string')
-    return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'symbol') return 'a symbol';
-  if (value instanceof Uint8Array) return `${value.length} bytes`;
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
 }

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { InvalidOptionError } from '@clonepool/core';
+import { checkOptions, InvalidArgumentError } from '@clonepool/core';
 import { AuthCommand } from './commands.js';
 import { type DistributionKind, type KeyHash, keyHashes } from './distribution/index.js';
 import { prefixBytes } from './keys.js';
@@ -28,7 +28,7 @@ import { prefixBytes } from './keys.js';
  * }
  * await client.close();
  * // → { items: 3 }
- * // → ERR_INVALID_OPTION
+ * // → ERR_INVALID_ARG_VALUE
  * ```
  */
 export interface ClientOptions {
@@ -178,7 +178,7 @@ export interface ParsedOptions {
   readonly auth: AuthCommand | undefined;
 }
 
-const KNOWN = new Set([
+const KNOWN: readonly string[] = [
   'connectTimeoutMs',
   'timeoutMs',
   'tcpNoDelay',
@@ -194,7 +194,7 @@ const KNOWN = new Set([
   'tls',
   'username',
   'password',
-]);
+];
 
 /**
  * The default `maxValueBytes`: memcached's default item size limit (`-I 1m`)
@@ -214,31 +214,22 @@ const KNOWN = new Set([
  */
 export const DEFAULT_MAX_VALUE_BYTES: number = 1024 * 1024 - 512;
 
-/** Validates {@link ClientOptions}; throws `InvalidOptionError` (`ERR_INVALID_OPTION`). */
+/** Validates {@link ClientOptions}; throws `InvalidArgumentError` (`ERR_INVALID_ARG_VALUE`). */
 export function parseOptions(options: unknown): ParsedOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError('options', 'an object', options);
-  }
-  const o = options as Record<string, unknown>;
-  for (const name of Object.keys(o)) {
-    if (!KNOWN.has(name)) {
-      throw new InvalidOptionError(name, `one of the known options (${[...KNOWN].join(', ')})`, 'an unknown option');
-    }
-  }
+  const o = options === undefined ? {} : checkOptions(options, KNOWN, 'new Client()');
   const auth = authCommand(o);
   const prefix = keyPrefix(o);
   const distribution = o.distribution ?? 'modula';
   if (distribution !== 'modula' && distribution !== 'ketama' && distribution !== 'ketama-weighted') {
-    throw new InvalidOptionError('distribution', "'modula', 'ketama' or 'ketama-weighted'", distribution);
+    throw new InvalidArgumentError('distribution', "'modula', 'ketama' or 'ketama-weighted'", distribution, 'option');
   }
   const hash = o.hash;
   if (hash !== undefined && (typeof hash !== 'string' || !Object.hasOwn(keyHashes, hash))) {
-    throw new InvalidOptionError('hash', `one of ${Object.keys(keyHashes).join(', ')}`, hash);
+    throw new InvalidArgumentError('hash', `one of ${Object.keys(keyHashes).join(', ')}`, hash, 'option');
   }
   const tls = o.tls ?? false;
   if (typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
-    throw new InvalidOptionError('tls', 'a boolean or tls.connect options', tls);
+    throw new InvalidArgumentError('tls', 'a boolean or tls.connect options', tls, 'option');
   }
   const compressionLevel = integer(o, 'compressionLevel', -1, -1, 9);
   return Object.freeze({
@@ -264,12 +255,18 @@ function authCommand(o: Record<string, unknown>): AuthCommand | undefined {
   const username = optionalString(o, 'username');
   const password = optionalString(o, 'password');
   if ((username === undefined) !== (password === undefined)) {
-    throw new InvalidOptionError(username === undefined ? 'username' : 'password', 'given with the other', undefined);
+    throw new InvalidArgumentError(
+      username === undefined ? 'username' : 'password',
+      'given with the other',
+      undefined,
+      'option',
+    );
   }
   if (username === undefined || password === undefined) return undefined;
-  if (!/^[^\s]+$/.test(username)) throw new InvalidOptionError('username', 'non-empty, without spaces', username);
+  if (!/^[^\s]+$/.test(username))
+    throw new InvalidArgumentError('username', 'non-empty, without spaces', username, 'option');
   if (/[\r\n]/.test(password) || password === '') {
-    throw new InvalidOptionError('password', 'non-empty, without CR or LF', 'a password that is not');
+    throw new InvalidArgumentError('password', 'non-empty, without CR or LF', 'a password that is not', 'option');
   }
   return new AuthCommand(username, password);
 }
@@ -277,14 +274,15 @@ function authCommand(o: Record<string, unknown>): AuthCommand | undefined {
 /** The `keyPrefix`'s UTF-8 bytes as latin1, checked to be usable in a key. */
 function keyPrefix(o: Record<string, unknown>): string {
   const prefix = o.keyPrefix ?? '';
-  if (typeof prefix !== 'string') throw new InvalidOptionError('keyPrefix', 'a string', prefix);
+  if (typeof prefix !== 'string') throw new InvalidArgumentError('keyPrefix', 'a string', prefix, 'option');
   try {
     return prefixBytes(prefix);
   } catch {
-    throw new InvalidOptionError(
+    throw new InvalidArgumentError(
       'keyPrefix',
       'usable in a key (no spaces or control characters, under 250 bytes)',
       prefix,
+      'option',
     );
   }
 }
@@ -293,7 +291,7 @@ function integer(o: Record<string, unknown>, name: string, fallback: number, min
   const value = o[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
+    throw new InvalidArgumentError(name, `an integer from ${min} to ${max}`, value, 'option');
   }
   return value;
 }
@@ -301,7 +299,7 @@ function integer(o: Record<string, unknown>, name: string, fallback: number, min
 function boolean(o: Record<string, unknown>, name: string, fallback: boolean): boolean {
   const value = o[name];
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidOptionError(name, 'a boolean', value);
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(name, 'a boolean', value, 'option');
   return value;
 }
 
@@ -309,7 +307,7 @@ function optionalString(o: Record<string, unknown>, name: string): string | unde
   const value = o[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
-    throw new InvalidOptionError(name, 'a string', name === 'password' ? 'a non-string' : value);
+    throw new InvalidArgumentError(name, 'a string', name === 'password' ? 'a non-string' : value, 'option');
   }
   return value;
 }

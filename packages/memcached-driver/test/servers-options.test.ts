@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Client } from '../src/index.ts';
+import { Client, createDistribution, type DistributionOptions } from '../src/index.ts';
 import { parseOptions } from '../src/options.ts';
 import { parseServer, parseServers } from '../src/servers.ts';
 
@@ -48,7 +48,10 @@ describe('server specs, as pylibmc spells them', () => {
 describe('options', () => {
   it('rejects unknown names, as pylibmc rejects unknown behaviors', () => {
     expect(() => new Client('localhost', { timeout: 5 } as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('timeout') }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('timeout') }),
+    );
+    expect(() => new Client('localhost', { timeout: 5 } as never)).toThrow(
+      /^Option timeout is not one new Client\(\) knows; its options are connectTimeoutMs, timeoutMs, .*, password\.$/,
     );
   });
 
@@ -70,9 +73,9 @@ describe('options', () => {
     ['tls', 'yes'],
     ['username', 'alice'],
     ['password', 'secret'],
-  ])('rejects %s = %j with ERR_INVALID_OPTION', (name, value) => {
+  ])('rejects %s = %j with ERR_INVALID_ARG_VALUE', (name, value) => {
     expect(() => new Client('localhost', { [name]: value })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
   });
 
@@ -106,7 +109,7 @@ describe('options', () => {
       } catch (error) {
         thrown = error;
       }
-      expect(thrown).toMatchObject({ code: 'ERR_INVALID_OPTION' });
+      expect(thrown).toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
       const error = thrown as Error;
       expectHidden(error.message, secret);
       expectHidden(error.stack, secret);
@@ -143,5 +146,34 @@ describe('options', () => {
       password: 'p',
     });
     expect(client.servers).toEqual(['localhost:11211']);
+  });
+});
+
+describe('createDistribution', () => {
+  const servers = [
+    { host: 'a', port: 11211, weight: 1 },
+    { host: 'b', port: 11211, weight: 1 },
+  ];
+  const invalid = (message: RegExp) =>
+    expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(message) });
+
+  it('refuses unknown option names, listing the known ones', () => {
+    expect(() => createDistribution(servers, 'ketama', { hashes: 'md5' } as DistributionOptions)).toThrow(
+      invalid(/^Option hashes is not one createDistribution\(\) knows; its options are hash, ejected\.$/),
+    );
+  });
+
+  it('refuses bad servers, kinds and options with the typed error', () => {
+    expect(() => createDistribution([], 'modula')).toThrow(invalid(/^Argument servers must be/));
+    expect(() => createDistribution([{ host: 'a', port: 70000, weight: 1 }], 'modula')).toThrow(
+      invalid(/^Argument servers\[0\]\.port must be/),
+    );
+    expect(() => createDistribution(servers, 'consistent' as never)).toThrow(invalid(/^Argument distribution must be/));
+    expect(() => createDistribution(servers, 'ketama', { hash: 'sha1' as never })).toThrow(
+      invalid(/^Option hash must be/),
+    );
+    expect(() => createDistribution(servers, 'ketama', { ejected: new Set([0, 1]) })).toThrow(
+      invalid(/^Option ejected must be a set that leaves at least one server/),
+    );
   });
 });

@@ -2,7 +2,7 @@
 // server specs (servers.ts) and asks a Distribution which server owns a key;
 // the algorithms (modula, ketama, weighted ketama, and the hash functions
 // libmemcached uses) live in this folder and match libmemcached exactly.
-import { InvalidOptionError } from '@clonepool/core';
+import { checkOptions, InvalidArgumentError } from '@clonepool/core';
 import { type KeyHash, keyHashes } from './hash.js';
 import { Ketama } from './ketama.js';
 import { Modula } from './modula.js';
@@ -55,6 +55,7 @@ export interface DistributionOptions {
 }
 
 const KINDS: readonly DistributionKind[] = ['modula', 'ketama', 'ketama-weighted'];
+const OPTIONS: readonly string[] = ['hash', 'ejected'];
 
 /**
  * Makes the distribution of `kind` over `servers`, computed as libmemcached computes it.
@@ -75,7 +76,7 @@ const KINDS: readonly DistributionKind[] = ['modula', 'ketama', 'ketama-weighted
  * @param servers - The servers, in the order of the client's server list (at least one).
  * @param kind - The algorithm, by its pylibmc name.
  * @param options - The key hash, and servers ejected from a ketama ring.
- * @throws {InvalidOptionError} When a server, the kind or an option is not one the algorithm can take.
+ * @throws {InvalidArgumentError} (`ERR_INVALID_ARG_VALUE`) When a server, the kind or an option is not one the algorithm can take, or an option's name is unknown.
  *
  * @example
  * ```ts
@@ -101,10 +102,11 @@ export function createDistribution(
   options: DistributionOptions = {},
 ): Distribution {
   checkServers(servers);
-  if (!KINDS.includes(kind)) throw new InvalidOptionError('distribution', `one of ${quoteAll(KINDS)}`, kind);
+  checkOptions(options, OPTIONS, 'createDistribution()');
+  if (!KINDS.includes(kind)) throw new InvalidArgumentError('distribution', `one of ${quoteAll(KINDS)}`, kind);
   const hashName = options.hash ?? (kind === 'ketama-weighted' ? 'md5' : 'default');
   if (!Object.hasOwn(keyHashes, hashName)) {
-    throw new InvalidOptionError('hash', `one of ${quoteAll(Object.keys(keyHashes))}`, hashName);
+    throw new InvalidArgumentError('hash', `one of ${quoteAll(Object.keys(keyHashes))}`, hashName, 'option');
   }
   const hash = keyHashes[hashName];
   if (kind === 'modula') return new Modula(servers.length, hash);
@@ -113,11 +115,16 @@ export function createDistribution(
   if (ejected !== undefined) {
     for (const index of ejected) {
       if (!Number.isInteger(index) || index < 0 || index >= servers.length) {
-        throw new InvalidOptionError('ejected', `indexes of servers (0 to ${servers.length - 1})`, index);
+        throw new InvalidArgumentError('ejected', `indexes of servers (0 to ${servers.length - 1})`, index, 'option');
       }
     }
     if (ejected.size >= servers.length) {
-      throw new InvalidOptionError('ejected', 'a set that leaves at least one server on the ring', 'every server');
+      throw new InvalidArgumentError(
+        'ejected',
+        'a set that leaves at least one server on the ring',
+        'every server',
+        'option',
+      );
     }
   }
   // libmemcached weighs a `ketama` ring as soon as one server has a weight
@@ -128,19 +135,19 @@ export function createDistribution(
 
 function checkServers(servers: readonly DistributionServer[]): void {
   if (!Array.isArray(servers) || servers.length === 0) {
-    throw new InvalidOptionError('servers', 'a non-empty array of servers', servers);
+    throw new InvalidArgumentError('servers', 'a non-empty array of servers', servers);
   }
   // The continuum packs a server's index into 21 bits (ketama.ts).
-  if (servers.length > 2 ** 21) throw new InvalidOptionError('servers', 'at most 2097152 servers', servers.length);
+  if (servers.length > 2 ** 21) throw new InvalidArgumentError('servers', 'at most 2097152 servers', servers.length);
   servers.forEach((server, i) => {
     if (typeof server?.host !== 'string' || server.host === '') {
-      throw new InvalidOptionError(`servers[${i}].host`, 'a non-empty string', server?.host);
+      throw new InvalidArgumentError(`servers[${i}].host`, 'a non-empty string', server?.host);
     }
     if (!Number.isInteger(server.port) || server.port < 0 || server.port > 65535) {
-      throw new InvalidOptionError(`servers[${i}].port`, 'an integer from 0 to 65535', server.port);
+      throw new InvalidArgumentError(`servers[${i}].port`, 'an integer from 0 to 65535', server.port);
     }
     if (!Number.isInteger(server.weight) || server.weight < 1 || server.weight > 65535) {
-      throw new InvalidOptionError(`servers[${i}].weight`, 'an integer from 1 to 65535', server.weight);
+      throw new InvalidArgumentError(`servers[${i}].weight`, 'an integer from 1 to 65535', server.weight);
     }
   });
 }
