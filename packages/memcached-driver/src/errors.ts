@@ -5,9 +5,51 @@ import { ClonepoolError } from '@clonepool/core';
 // commands throw it (a TTL that is negative, a delta out of range, …).
 export { InvalidArgumentError } from '@clonepool/core';
 
-// Every class below extends core's ClonepoolError, whose `instanceof` matches by
-// brand and `code`, so `error instanceof TimeoutError` also works when two copies
-// of this package are installed. Branch on `error.code` in code that must not care.
+/**
+ * Base class of every error this package defines, so one `instanceof` tells
+ * a memcached error from others; each has its own stable `code` too. Like
+ * every clonepool error, `instanceof` works when two copies of the package
+ * are installed (or one is both imported and required): it matches by the
+ * package's family, and on a subclass by its code, never by object identity.
+ * A bad argument or option is core's `InvalidArgumentError`, shared by every
+ * clonepool package, not one of these.
+ *
+ * @example
+ * ```ts
+ * import { Client, MemcachedError } from '@clonepool/memcached';
+ *
+ * // Nothing listens on port 9: the connect fails.
+ * const client = new Client('127.0.0.1:9', { retryTimeoutMs: 0 });
+ * try {
+ *   await client.get('k');
+ * } catch (error) {
+ *   if (error instanceof MemcachedError) console.log(error.code, error.server);
+ * }
+ * await client.close();
+ * // → ERR_MEMCACHED_CONNECTION 127.0.0.1:9
+ * ```
+ */
+export class MemcachedError extends ClonepoolError {
+  /** `@clonepool/memcached`: what `instanceof MemcachedError` matches, from any copy of the package. */
+  static override readonly family = '@clonepool/memcached';
+  /**
+   * The server the error is about, as `host:port`, `[v6]:port` or a socket
+   * path; `undefined` for an error about the caller's input or the client as a
+   * whole (a bad key, a closed client, several failed servers).
+   */
+  readonly server: string | undefined;
+
+  /**
+   * @param code - The stable code, `ERR_` and upper snake case.
+   * @param message - What happened and what to do about it.
+   * @param server - The server the error is about, if it is about one.
+   * @param options - The standard `cause`.
+   */
+  constructor(code: string, message: string, server?: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.server = server;
+  }
+}
 
 /**
  * memcached replied `SERVER_ERROR` (out of memory, object too large for the
@@ -23,11 +65,11 @@ export { InvalidArgumentError } from '@clonepool/core';
  * // → ERR_MEMCACHED_SERVER
  * ```
  */
-export class MemcachedServerError extends ClonepoolError {
+export class MemcachedServerError extends MemcachedError {
   /** `ERR_MEMCACHED_SERVER` */
   static readonly code = 'ERR_MEMCACHED_SERVER';
-  /** The server that replied, as `host:port` or a socket path. */
-  readonly server: string;
+  /** The server, as `host:port`, `[v6]:port` or a socket path. */
+  declare readonly server: string;
   /**
    * @param reply - The text after `SERVER_ERROR`.
    * @param server - The server that replied.
@@ -36,8 +78,8 @@ export class MemcachedServerError extends ClonepoolError {
     super(
       MemcachedServerError.code,
       `memcached at ${server} replied SERVER_ERROR ${reply}. The operation was not done; for "object too large" lower maxValueBytes to the server's -I item size limit, for "out of memory" give memcached more memory (-m).`,
+      server,
     );
-    this.server = server;
   }
 }
 
@@ -61,11 +103,11 @@ export class MemcachedServerError extends ClonepoolError {
  * // → ERR_MEMCACHED_CLIENT
  * ```
  */
-export class MemcachedClientError extends ClonepoolError {
+export class MemcachedClientError extends MemcachedError {
   /** `ERR_MEMCACHED_CLIENT` */
   static readonly code = 'ERR_MEMCACHED_CLIENT';
-  /** The server that replied, as `host:port` or a socket path. */
-  readonly server: string;
+  /** The server, as `host:port`, `[v6]:port` or a socket path. */
+  declare readonly server: string;
   /**
    * @param reply - The whole reply line, such as `CLIENT_ERROR cannot increment or decrement non-numeric value`.
    * @param server - The server that replied.
@@ -74,8 +116,8 @@ export class MemcachedClientError extends ClonepoolError {
     super(
       MemcachedClientError.code,
       `memcached at ${server} refused the command: ${reply}. Nothing was changed; check the command's arguments (incr/decr need a stored decimal number, gat/touch need memcached 1.5.3+).`,
+      server,
     );
-    this.server = server;
   }
 }
 
@@ -94,11 +136,11 @@ export class MemcachedClientError extends ClonepoolError {
  * // → ERR_MEMCACHED_CONNECTION localhost:1
  * ```
  */
-export class ConnectionError extends ClonepoolError {
+export class ConnectionError extends MemcachedError {
   /** `ERR_MEMCACHED_CONNECTION` */
   static readonly code = 'ERR_MEMCACHED_CONNECTION';
-  /** The server, as `host:port` or a socket path. */
-  readonly server: string;
+  /** The server, as `host:port`, `[v6]:port` or a socket path. */
+  declare readonly server: string;
   /**
    * @param server - The server, as `host:port` or a socket path.
    * @param reason - What went wrong, in a few words.
@@ -108,9 +150,9 @@ export class ConnectionError extends ClonepoolError {
     super(
       ConnectionError.code,
       `memcached at ${server}: ${reason}. Check that the server is up and reachable; after a failed connect the client waits retryTimeoutMs before trying it again.`,
+      server,
       options,
     );
-    this.server = server;
   }
 }
 
@@ -129,11 +171,11 @@ export class ConnectionError extends ClonepoolError {
  * // → ERR_MEMCACHED_TIMEOUT
  * ```
  */
-export class TimeoutError extends ClonepoolError {
+export class TimeoutError extends MemcachedError {
   /** `ERR_MEMCACHED_TIMEOUT` */
   static readonly code = 'ERR_MEMCACHED_TIMEOUT';
-  /** The server, as `host:port` or a socket path. */
-  readonly server: string;
+  /** The server, as `host:port`, `[v6]:port` or a socket path. */
+  declare readonly server: string;
   /**
    * @param server - The server that did not answer.
    * @param option - The option whose limit passed: `timeoutMs` or `connectTimeoutMs`.
@@ -145,8 +187,8 @@ export class TimeoutError extends ClonepoolError {
       option === 'timeoutMs'
         ? `memcached at ${server} sent no reply within timeoutMs (${ms} ms); the operations waiting on this connection were rejected and it was closed. Raise timeoutMs if the server is just slow.`
         : `Connecting to memcached at ${server} took longer than connectTimeoutMs (${ms} ms). Check the address, or raise connectTimeoutMs.`,
+      server,
     );
-    this.server = server;
   }
 }
 
@@ -169,7 +211,7 @@ export class TimeoutError extends ClonepoolError {
  * // → ERR_MEMCACHED_SERVERS_FAILED [ '10.0.0.2:11211' ]
  * ```
  */
-export class ServersFailedError extends ClonepoolError {
+export class ServersFailedError extends MemcachedError {
   /** `ERR_MEMCACHED_SERVERS_FAILED` */
   static readonly code = 'ERR_MEMCACHED_SERVERS_FAILED';
   /** The command: `getMulti`, `setMulti` or `deleteMulti`. */
@@ -189,6 +231,7 @@ export class ServersFailedError extends ClonepoolError {
     super(
       ServersFailedError.code,
       `${command} failed on ${errors.length} of ${total} memcached servers: ${causes}. The other servers' share was done; set removeFailed to get their results and have failed servers reported by the 'partial' event instead.`,
+      undefined,
       { cause: errors[0] },
     );
     this.command = command;
@@ -211,7 +254,7 @@ export class ServersFailedError extends ClonepoolError {
  * // → ERR_CLIENT_CLOSED
  * ```
  */
-export class ClientClosedError extends ClonepoolError {
+export class ClientClosedError extends MemcachedError {
   /** `ERR_CLIENT_CLOSED` */
   static readonly code = 'ERR_CLIENT_CLOSED';
   constructor() {
@@ -234,7 +277,7 @@ export class ClientClosedError extends ClonepoolError {
  * // → ERR_INVALID_KEY
  * ```
  */
-export class InvalidKeyError extends ClonepoolError {
+export class InvalidKeyError extends MemcachedError {
   /** `ERR_INVALID_KEY` */
   static readonly code = 'ERR_INVALID_KEY';
   /** @param reason - What is wrong with the key. */
@@ -269,7 +312,7 @@ export class InvalidKeyError extends ClonepoolError {
  * // → ERR_VALUE_TOO_LARGE
  * ```
  */
-export class ValueTooLargeError extends ClonepoolError {
+export class ValueTooLargeError extends MemcachedError {
   /** `ERR_VALUE_TOO_LARGE` */
   static readonly code = 'ERR_VALUE_TOO_LARGE';
   /**
@@ -306,7 +349,7 @@ export class ValueTooLargeError extends ClonepoolError {
  * // → ERR_INVALID_VALUE
  * ```
  */
-export class InvalidValueError extends ClonepoolError {
+export class InvalidValueError extends MemcachedError {
   /** `ERR_INVALID_VALUE` */
   static readonly code = 'ERR_INVALID_VALUE';
   /**
@@ -314,7 +357,7 @@ export class InvalidValueError extends ClonepoolError {
    * @param options - The standard `cause`.
    */
   constructor(reason: string, options?: ErrorOptions) {
-    super(InvalidValueError.code, reason, options);
+    super(InvalidValueError.code, reason, undefined, options);
   }
 }
 
@@ -343,7 +386,7 @@ export class InvalidValueError extends ClonepoolError {
  * // → true
  * ```
  */
-export class AppendUnsupportedError extends ClonepoolError {
+export class AppendUnsupportedError extends MemcachedError {
   /** `ERR_APPEND_UNSUPPORTED` */
   static readonly code = 'ERR_APPEND_UNSUPPORTED';
   /** The command that was refused: `append` or `prepend`. */
@@ -375,11 +418,11 @@ export class AppendUnsupportedError extends ClonepoolError {
  * // → ERR_MEMCACHED_PROTOCOL
  * ```
  */
-export class ProtocolError extends ClonepoolError {
+export class ProtocolError extends MemcachedError {
   /** `ERR_MEMCACHED_PROTOCOL` */
   static readonly code = 'ERR_MEMCACHED_PROTOCOL';
-  /** The server, as `host:port` or a socket path. */
-  readonly server: string;
+  /** The server, as `host:port`, `[v6]:port` or a socket path. */
+  declare readonly server: string;
   /**
    * @param server - The server whose reply was malformed.
    * @param reason - What was wrong.
@@ -388,8 +431,8 @@ export class ProtocolError extends ClonepoolError {
     super(
       ProtocolError.code,
       `memcached at ${server} sent a malformed reply: ${reason}. The connection was closed and its operations rejected; check that the address is a memcached (text protocol) server.`,
+      server,
     );
-    this.server = server;
   }
 }
 
@@ -406,11 +449,11 @@ export class ProtocolError extends ClonepoolError {
  * // → ERR_MEMCACHED_AUTH
  * ```
  */
-export class AuthenticationError extends ClonepoolError {
+export class AuthenticationError extends MemcachedError {
   /** `ERR_MEMCACHED_AUTH` */
   static readonly code = 'ERR_MEMCACHED_AUTH';
-  /** The server, as `host:port` or a socket path. */
-  readonly server: string;
+  /** The server, as `host:port`, `[v6]:port` or a socket path. */
+  declare readonly server: string;
   /**
    * @param server - The server that refused.
    * @param reply - What it replied.
@@ -419,7 +462,37 @@ export class AuthenticationError extends ClonepoolError {
     super(
       AuthenticationError.code,
       `memcached at ${server} refused authentication (${reply}). Check the username and password options against the server's -Y auth file.`,
+      server,
     );
-    this.server = server;
+  }
+}
+
+/**
+ * A server spec could not be parsed. Code `ERR_INVALID_SERVER`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * try {
+ *   new Client('localhost:port');
+ * } catch (error) {
+ *   console.log((error as { code: string }).code);
+ * }
+ * // → ERR_INVALID_SERVER
+ * ```
+ */
+export class InvalidServerError extends MemcachedError {
+  /** `ERR_INVALID_SERVER` */
+  static readonly code = 'ERR_INVALID_SERVER';
+  /**
+   * @param spec - The spec as given.
+   * @param reason - What is wrong with it.
+   */
+  constructor(spec: unknown, reason: string) {
+    super(
+      InvalidServerError.code,
+      `Invalid memcached server ${typeof spec === 'string' ? JSON.stringify(spec) : String(spec)}: ${reason}. Write "host", "host:port", "host:port:weight", "[::1]:port" or "/path/to/memcached.sock".`,
+    );
   }
 }

@@ -22,8 +22,10 @@ export {
   ConnectionError,
   InvalidArgumentError,
   InvalidKeyError,
+  InvalidServerError,
   InvalidValueError,
   MemcachedClientError,
+  MemcachedError,
   MemcachedServerError,
   ProtocolError,
   ServersFailedError,
@@ -32,5 +34,5 @@ export {
 } from './errors.js';
 export { type Key, MAX_KEY_BYTES } from './keys.js';
 export { type ClientOptions, DEFAULT_MAX_VALUE_BYTES } from './options.js';
-export { DEFAULT_PORT, InvalidServerError } from './servers.js';
+export { DEFAULT_PORT } from './servers.js';
 export { type FlagBits, Flags, type JsonArray, type JsonObject, type Value } from './values.js';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { ClonepoolError } from '@clonepool/core';
 import type { DistributionServer } from './distribution/index.js';
+import { InvalidServerError } from './errors.js';
 
 /**
  * The port a server spec without one gets, memcached's default.
@@ -22,36 +22,6 @@ export interface ServerAddress extends DistributionServer {
   readonly path: string | undefined;
   /** How errors and `stats()` name the server: `host:port`, `[v6]:port`, or the path. */
   readonly label: string;
-}
-
-/**
- * A server spec could not be parsed. Code `ERR_INVALID_SERVER`.
- *
- * @example
- * ```ts
- * import { Client } from '@clonepool/memcached';
- *
- * try {
- *   new Client('localhost:port');
- * } catch (error) {
- *   console.log((error as { code: string }).code);
- * }
- * // → ERR_INVALID_SERVER
- * ```
- */
-export class InvalidServerError extends ClonepoolError {
-  /** `ERR_INVALID_SERVER` */
-  static readonly code = 'ERR_INVALID_SERVER';
-  /**
-   * @param spec - The spec as given.
-   * @param reason - What is wrong with it.
-   */
-  constructor(spec: unknown, reason: string) {
-    super(
-      InvalidServerError.code,
-      `Invalid memcached server ${typeof spec === 'string' ? JSON.stringify(spec) : String(spec)}: ${reason}. Write "host", "host:port", "host:port:weight", "[::1]:port" or "/path/to/memcached.sock".`,
-    );
-  }
 }
 
 /**
