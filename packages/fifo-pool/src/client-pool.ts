@@ -77,7 +77,15 @@ const noop = (): void => {};
  * // → 1 2 1 2
  * ```
  */
-export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
+export class ClientPool<C> implements Pool<C, ClientPoolStats> {
+  /**
+   * What every lease of this pool reports to when it ends. A private object
+   * rather than the pool itself, so that settling a lease is not a public
+   * method anyone could call with a client they were never lent.
+   */
+  readonly #owner: LeaseOwner<C> = {
+    settle: (client, discarded, reason, lease) => this.#settle(client, discarded, reason, lease),
+  };
   /** Every client the pool holds, idle or lent, with the master its replacement is cloned from. */
   readonly #clients = new Map<C, Clonable<C>>();
   readonly #idle = new RingBuffer<C>();
@@ -242,16 +250,8 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
     return useClient(this, fn, options);
   }
 
-  /**
-   * For {@link Lease}: takes a lent client back. Users release or discard the
-   * lease instead of calling this.
-   *
-   * @param client - The client the lease held.
-   * @param discarded - Whether the lease was discarded: close the client and clone a replacement.
-   * @param reason - What `discard()` was given.
-   * @param lease - The lease that ended.
-   */
-  settle(client: C, discarded: boolean, reason: unknown, lease: Lease<C>): void {
+  /** Takes a lent client back when its lease ends; a discarded one is closed and its slot cloned again. */
+  #settle(client: C, discarded: boolean, reason: unknown, lease: Lease<C>): void {
     if (this.#leaks !== undefined) this.#unwatch(lease);
     if (this.#closed) {
       this.#settleClosed(client, discarded);
@@ -433,7 +433,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats>, LeaseOwner<C> {
     this.#reserved++;
     this.#reserves++;
     if (channels.reserve.hasSubscribers) channels.reserve.publish({ pool: this, client, waited });
-    return new Lease(client, this);
+    return new Lease(client, this.#owner);
   }
 
   /** Gives a client that became free (released or newly cloned) to the oldest waiter, else to the idle tail. */

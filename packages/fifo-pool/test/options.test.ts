@@ -40,3 +40,14 @@ describe('options', () => {
     await pool.close();
   });
 });
+
+describe('public surface', () => {
+  it('keeps the lease-settling method private: only a lease gives a client back', async () => {
+    const pool = new ClientPool(new SyncClient(), 1);
+    expect('settle' in pool).toBe(false);
+    const lease = await pool.reserve();
+    lease.release();
+    expect(pool.stats()).toMatchObject({ reserved: 0, available: 1 });
+    await pool.close();
+  });
+});
