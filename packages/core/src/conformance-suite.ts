@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Lease } from './lease.js';
-import type { Pool, ReserveOptions } from './pool.js';
+import type { Pool, ReserveDefaults, ReserveOptions } from './pool.js';
 import { seededRandom } from './seeded-random.js';
 import { TestClient, type TestClientOptions } from './test-client.js';
 import { warningsDuring } from './warnings-during.js';
@@ -33,12 +33,34 @@ export interface ConformanceSubject {
 }
 
 /**
+ * What the suite asks of the pool beyond its master and capacity.
+ *
+ * @example
+ * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
+ * import { describePoolConformance } from '@clonepool/core/conformance';
+ * import { MyPool } from '../src/my-pool.js';
+ *
+ * // Hand the defaults on as the pool's own option for them.
+ * describePoolConformance('MyPool', (master, capacity, { reserve }) => ({ pool: new MyPool(master, capacity, { reserve }) }));
+ * ```
+ */
+export interface ConformanceOptions {
+  /**
+   * The pool's default reserve options, which every `reserve()` and `use()`
+   * that leaves an option out takes (see `ReserveDefaults`); `undefined`
+   * for pylibmc's non-blocking reserve.
+   */
+  readonly reserve?: ReserveDefaults | undefined;
+}
+
+/**
  * Makes a fresh pool for one conformance test.
  *
  * @param master - The client to clone; the suite inspects its clones.
  * @param capacity - How many users the pool must serve at once before a
  *   non-blocking reserve is exhausted (slots of a FIFO pool, `maxClients` of a
  *   mapped pool).
+ * @param options - The pool's default reserve options, to give it when made.
  *
  * @example
  * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
@@ -56,6 +78,7 @@ export interface ConformanceSubject {
 export type MakeConformanceSubject = (
   master: TestClient,
   capacity: number,
+  options: ConformanceOptions,
 ) => ConformanceSubject | Promise<ConformanceSubject>;
 
 interface Held {
@@ -91,9 +114,9 @@ const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
  */
 export function describePoolConformance(name: string, make: MakeConformanceSubject): void {
   describe(`${name} conforms to the Pool contract`, () => {
-    async function setup(capacity: number, clients: TestClientOptions = {}) {
+    async function setup(capacity: number, clients: TestClientOptions = {}, options: ConformanceOptions = {}) {
       const master = new TestClient(clients);
-      const subject = await make(master, capacity);
+      const subject = await make(master, capacity, options);
       const { pool } = subject;
       const asUser = subject.asUser ?? ((fn) => fn());
 
@@ -312,6 +335,53 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
         await pool.close();
       });
       expect(warnings).not.toContain('TimeoutOverflowWarning');
+    });
+
+    it('applies the default reserve options it was made with to every reserve and use', async () => {
+      const { pool, asUser, hold } = await setup(1, {}, { reserve: { block: true, timeoutMs: 20 } });
+      const first = await hold();
+      // Blocking by default, and bounded by the default timeout.
+      await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_RESERVE_TIMEOUT' });
+      const using = asUser(() => pool.use((client) => client.ping()));
+      await tick();
+      expect(pool.stats().waiting).toBe(1);
+      await first.finish();
+      await expect(using).resolves.toBeGreaterThan(0);
+      await pool.close();
+    });
+
+    it('lets each reserve override the default reserve options field by field', async () => {
+      const { pool, asUser, hold, waitFor } = await setup(1, {}, { reserve: { block: true, timeoutMs: 20 } });
+      const first = await hold();
+      await expect(asUser(() => pool.reserve({ block: false }))).rejects.toMatchObject({ code: 'ERR_POOL_EXHAUSTED' });
+      const controller = new AbortController();
+      const aborted = asUser(() => pool.reserve({ signal: controller.signal }));
+      aborted.catch(() => {});
+      await tick();
+      controller.abort('gone');
+      await expect(aborted).rejects.toMatchObject({ code: 'ERR_RESERVE_ABORTED', cause: 'gone' });
+      // Infinity waits past the default timeout, without limit.
+      const patient = waitFor({ timeoutMs: Number.POSITIVE_INFINITY });
+      await sleep(50);
+      expect(pool.stats().waiting).toBe(1);
+      await first.finish();
+      await expect(patient).resolves.toBeInstanceOf(TestClient);
+      await pool.close();
+    });
+
+    it('refuses a signal, or an unknown name, in the default reserve options', async () => {
+      const made = (reserve: object) =>
+        (async () => make(new TestClient(), 1, { reserve: reserve as ReserveDefaults }))().then(({ pool }) =>
+          pool.close(),
+        );
+      await expect(made({ block: true, signal: new AbortController().signal })).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: expect.stringMatching(/^Option reserve\.signal /),
+      });
+      await expect(made({ block: true, timeout: 10 })).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: expect.stringMatching(/^Option timeout /),
+      });
     });
 
     it('rejects a waiter whose signal aborts with ERR_RESERVE_ABORTED carrying the reason', async () => {

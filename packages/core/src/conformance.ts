@@ -7,4 +7,9 @@
  * @packageDocumentation
  * @module @clonepool/core/conformance
  */
-export { type ConformanceSubject, describePoolConformance, type MakeConformanceSubject } from './conformance-suite.js';
+export {
+  type ConformanceOptions,
+  type ConformanceSubject,
+  describePoolConformance,
+  type MakeConformanceSubject,
+} from './conformance-suite.js';

@@ -20,8 +20,9 @@ export {
   checkMilliseconds,
   checkOptions,
   type ParsedReserveOptions,
+  parseReserveDefaults,
   parseReserveOptions,
 } from './options.js';
-export { type Pool, type PoolStats, type ReserveOptions, useClient } from './pool.js';
+export { type Pool, type PoolStats, type ReserveDefaults, type ReserveOptions, useClient } from './pool.js';
 export { isPromiseLike } from './promise-like.js';
 export { type WaiterOptions, WaitQueue } from './waiters.js';

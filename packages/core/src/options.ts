@@ -1,5 +1,5 @@
 import { InvalidArgumentError, ReserveAbortedError } from './errors.js';
-import type { ReserveOptions } from './pool.js';
+import type { ReserveDefaults, ReserveOptions } from './pool.js';
 
 /** Reserve options after validation, as strategies use them. *
  * @example
@@ -68,22 +68,34 @@ export function checkOptions(options: unknown, known: readonly string[], where: 
 }
 
 /**
- * Validates {@link ReserveOptions} at a pool's boundary. Throws
+ * Validates {@link ReserveOptions} at a pool's boundary, over the pool's
+ * defaults: each option given replaces the default's, the rest come from
+ * `defaults` (made by {@link parseReserveDefaults}). Throws
  * {@link InvalidArgumentError} for an unknown option name, a wrong type, a
- * negative or non-finite `timeoutMs`, or `timeoutMs`/`signal` without
- * `block: true` (they would be silently ignored otherwise), and
+ * negative or NaN `timeoutMs`, or `timeoutMs`/`signal` given to a reserve
+ * that does not block (they would be silently ignored otherwise), and
  * {@link ReserveAbortedError} when `signal` has already aborted, so a pool
- * never lends a client to a caller who gave up.
+ * never lends a client to a caller who gave up. `timeoutMs: Infinity` waits
+ * without limit, over a default timeout too.
+ *
+ * Without options it returns `defaults` itself, and the common blocking
+ * reserves share frozen objects, so the hot path allocates nothing.
  *
  * @param options - What the caller passed to `reserve()`.
- * @returns The options with defaults applied.
+ * @param defaults - The pool's defaults; pylibmc's non-blocking reserve when left out.
+ * @returns The options with the defaults applied.
  *
  * @example
  * ```ts
- * import { parseReserveOptions } from '@clonepool/core';
+ * import { parseReserveDefaults, parseReserveOptions } from '@clonepool/core';
  *
  * console.log(parseReserveOptions({ block: true, timeoutMs: 50 }).timeoutMs);
  * // → 50
+ * const defaults = parseReserveDefaults({ block: true, timeoutMs: 2_000 });
+ * console.log(parseReserveOptions(undefined, defaults).timeoutMs, parseReserveOptions({ timeoutMs: 10 }, defaults).timeoutMs);
+ * // → 2000 10
+ * console.log(parseReserveOptions({ block: false }, defaults).block);
+ * // → false
  * try {
  *   parseReserveOptions({ timeout: 50 } as never);
  * } catch (error) {
@@ -92,38 +104,98 @@ export function checkOptions(options: unknown, known: readonly string[], where: 
  * // → ERR_INVALID_ARG_VALUE
  * ```
  */
-export function parseReserveOptions(options: ReserveOptions | undefined): ParsedReserveOptions {
-  if (options === undefined) return NON_BLOCKING;
-  checkOptions(options, RESERVE_OPTIONS, 'reserve()');
-  const { block = false, timeoutMs, signal } = options;
-  if (typeof block !== 'boolean') throw new InvalidArgumentError('block', 'a boolean', block, 'option');
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs))) {
-    throw new InvalidArgumentError('timeoutMs', 'a finite number of milliseconds >= 0', timeoutMs, 'option');
+export function parseReserveOptions(
+  options: ReserveOptions | undefined,
+  defaults: ParsedReserveOptions = NON_BLOCKING,
+): ParsedReserveOptions {
+  if (options === undefined) return defaults;
+  return parse(options, defaults, 'reserve()', '');
+}
+
+/**
+ * Validates the default reserve options a pool takes at construction (its
+ * `reserve` option), by the rules of {@link parseReserveOptions}, and refuses
+ * a `signal`: one signal for every reserve of the pool's life would, once
+ * aborted, fail them all for ever. Pass the result to `parseReserveOptions`.
+ *
+ * @param defaults - What the caller passed as the pool's `reserve` option.
+ * @returns The defaults, parsed; pylibmc's non-blocking reserve when left out.
+ *
+ * @example
+ * ```ts
+ * import { parseReserveDefaults } from '@clonepool/core';
+ *
+ * console.log(parseReserveDefaults({ block: true, timeoutMs: 2_000 }));
+ * // → { block: true, timeoutMs: 2000, signal: undefined }
+ * try {
+ *   parseReserveDefaults({ block: true, signal: AbortSignal.timeout(100) } as never);
+ * } catch (error) {
+ *   console.log((error as Error).message.split(';')[0]);
+ * }
+ * // → Option reserve.signal must be left out of the pool's defaults
+ * ```
+ */
+export function parseReserveDefaults(defaults: ReserveDefaults | undefined): ParsedReserveOptions {
+  if (defaults === undefined) return NON_BLOCKING;
+  const signal = (defaults as ReserveOptions | null)?.signal;
+  if (signal !== undefined) {
+    throw new InvalidArgumentError(
+      'reserve.signal',
+      "left out of the pool's defaults (once aborted it would fail every reserve for ever); pass a signal to each reserve() or use() instead",
+      signal,
+      'option',
+    );
+  }
+  return parse(defaults, NON_BLOCKING, "the pool's reserve option", 'reserve.');
+}
+
+function parse(
+  options: ReserveOptions,
+  defaults: ParsedReserveOptions,
+  where: string,
+  prefix: string,
+): ParsedReserveOptions {
+  checkOptions(options, RESERVE_OPTIONS, where);
+  const { block = defaults.block, timeoutMs, signal } = options;
+  if (typeof block !== 'boolean') throw new InvalidArgumentError(`${prefix}block`, 'a boolean', block, 'option');
+  // `>= 0` is false for NaN; Infinity passes and means no limit.
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+    throw new InvalidArgumentError(
+      `${prefix}timeoutMs`,
+      'a number of milliseconds >= 0 (Infinity for no limit)',
+      timeoutMs,
+      'option',
+    );
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError('signal', 'an AbortSignal', signal, 'option');
+    throw new InvalidArgumentError(`${prefix}signal`, 'an AbortSignal', signal, 'option');
   }
   if (!block && timeoutMs !== undefined) {
     throw new InvalidArgumentError(
-      'timeoutMs',
-      'given only with block: true (a non-blocking reserve never waits)',
+      `${prefix}timeoutMs`,
+      `given only with ${prefix}block: true (a non-blocking reserve never waits)`,
       timeoutMs,
       'option',
     );
   }
   if (!block && signal !== undefined) {
     throw new InvalidArgumentError(
-      'signal',
-      'given only with block: true (a non-blocking reserve never waits)',
+      `${prefix}signal`,
+      `given only with ${prefix}block: true (a non-blocking reserve never waits)`,
       'a signal',
       'option',
     );
   }
   if (!block) return NON_BLOCKING;
   if (signal?.aborted) throw new ReserveAbortedError(signal.reason);
-  // The common blocking reserve shares one object, keeping the contended path free of allocation.
-  if (timeoutMs === undefined && signal === undefined) return BLOCKING;
-  return { block, timeoutMs, signal };
+  const limit =
+    timeoutMs === undefined ? defaults.timeoutMs : timeoutMs === Number.POSITIVE_INFINITY ? undefined : timeoutMs;
+  if (signal === undefined) {
+    // The common blocking reserves share one object, keeping the contended path free of allocation.
+    if (limit === undefined) return BLOCKING;
+    if (defaults.block && limit === defaults.timeoutMs) return defaults;
+  }
+  return { block: true, timeoutMs: limit, signal };
 }
 
 /**

@@ -24,13 +24,48 @@ export interface ReserveOptions {
   readonly block?: boolean;
   /**
    * With `block: true`, reject with `ERR_RESERVE_TIMEOUT` after waiting this
-   * many milliseconds: any finite number >= 0, also beyond the 2^31 − 1 ms
-   * that `setTimeout` takes (a 30-day timeout waits 30 days). Waits without
-   * limit when left out.
+   * many milliseconds: any number >= 0, also beyond the 2^31 − 1 ms that
+   * `setTimeout` takes (a 30-day timeout waits 30 days). `Infinity` waits
+   * without limit, also on a pool whose default reserve has a timeout.
+   * @default the pool's default (no limit unless the pool was given one)
    */
   readonly timeoutMs?: number;
   /** With `block: true`, stop waiting when this signal aborts (`ERR_RESERVE_ABORTED`). */
   readonly signal?: AbortSignal;
+}
+
+/**
+ * The defaults of every `reserve()` and `use()` of a pool, given when the
+ * pool is made (the pools' `reserve` option): each reserve option a call
+ * gives replaces the default's, field by field. Without them a reserve does
+ * not wait, as pylibmc's; a server usually wants a waiting pool with a
+ * timeout instead. There is no default `signal`: a signal belongs to one
+ * call (a request, a job), so pass it to that call.
+ *
+ * @example
+ * ```ts
+ * import { parseReserveDefaults, parseReserveOptions, type ReserveDefaults } from '@clonepool/core';
+ *
+ * // What `new ClientPool(master, 4, { reserve: waitTwoSeconds })` does with each reserve's options.
+ * const waitTwoSeconds: ReserveDefaults = { block: true, timeoutMs: 2_000 };
+ * const defaults = parseReserveDefaults(waitTwoSeconds);
+ * console.log(parseReserveOptions(undefined, defaults));
+ * // → { block: true, timeoutMs: 2000, signal: undefined }
+ * console.log(parseReserveOptions({ timeoutMs: 50 }, defaults).timeoutMs);
+ * // → 50
+ * ```
+ */
+export interface ReserveDefaults {
+  /**
+   * Whether reserves wait for a client when every client is out.
+   * @default false (pylibmc's: reject at once with `ERR_POOL_EXHAUSTED`)
+   */
+  readonly block?: boolean;
+  /**
+   * How long a waiting reserve waits before `ERR_RESERVE_TIMEOUT`; only with `block: true`.
+   * @default no limit
+   */
+  readonly timeoutMs?: number;
 }
 
 /**

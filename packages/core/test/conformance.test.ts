@@ -1,4 +1,6 @@
 import { describePoolConformance } from '../src/conformance.js';
 import { MinimalPool } from './minimal-pool.js';
 
-describePoolConformance('MinimalPool', (master, capacity) => ({ pool: new MinimalPool(master, capacity) }));
+describePoolConformance('MinimalPool', (master, capacity, { reserve }) => ({
+  pool: new MinimalPool(master, capacity, { reserve }),
+}));

@@ -6,6 +6,7 @@ import {
   closeClient,
   isPromiseLike,
   Lease,
+  parseReserveDefaults,
   parseReserveOptions,
 } from '../src/index.js';
 import { TestClient } from '../src/testing.js';
@@ -55,14 +56,23 @@ describe('parseReserveOptions', () => {
 
   it.each([
     [{ block: 'yes' }, /block must be a boolean/],
-    [{ block: true, timeoutMs: -1 }, /timeoutMs must be a finite number/],
-    [{ block: true, timeoutMs: Number.NaN }, /timeoutMs must be a finite number/],
-    [{ block: true, timeoutMs: Number.POSITIVE_INFINITY }, /timeoutMs must be a finite number/],
+    [{ block: true, timeoutMs: -1 }, /timeoutMs must be a number of milliseconds >= 0/],
+    [{ block: true, timeoutMs: Number.NaN }, /timeoutMs must be a number of milliseconds >= 0/],
+    [{ block: true, timeoutMs: '5' }, /timeoutMs must be a number of milliseconds >= 0/],
+    [{ timeoutMs: Number.POSITIVE_INFINITY }, /only with block: true/],
     [{ block: true, signal: {} }, /signal must be an AbortSignal/],
     [{ timeoutMs: 10 }, /only with block: true/],
     [{ signal: new AbortController().signal }, /only with block: true/],
   ])('rejects %o', (options, message) => {
     expect(() => parseReserveOptions(options as never)).toThrow(message);
+  });
+
+  it('waits without limit for timeoutMs: Infinity, which setTimeout could not take', () => {
+    expect(parseReserveOptions({ block: true, timeoutMs: Number.POSITIVE_INFINITY })).toEqual({
+      block: true,
+      timeoutMs: undefined,
+      signal: undefined,
+    });
   });
 
   it('refuses unknown option names, listing the known ones', () => {
@@ -83,6 +93,14 @@ describe('parseReserveOptions', () => {
     expect(() => parseReserveOptions([] as never)).toThrow(/options must be an object/);
   });
 
+  it('returns the same object for the common reserves, so the hot path allocates nothing', () => {
+    const defaults = parseReserveDefaults({ block: true, timeoutMs: 2_000 });
+    expect(parseReserveOptions(undefined, defaults)).toBe(defaults);
+    expect(parseReserveOptions({ block: true }, defaults)).toBe(defaults);
+    expect(parseReserveOptions({ block: true })).toBe(parseReserveOptions({ block: true }));
+    expect(parseReserveOptions({})).toBe(parseReserveOptions(undefined));
+  });
+
   it('rejects a blocking reserve whose signal already aborted', () => {
     expect(() => parseReserveOptions({ block: true, signal: AbortSignal.abort('x') })).toThrow(
       expect.objectContaining({ code: 'ERR_RESERVE_ABORTED' }),
@@ -95,6 +113,51 @@ describe('parseReserveOptions', () => {
       /idleTimeoutMs must be a finite number of milliseconds >= 1/,
     );
     expect(() => checkMilliseconds('idleTimeoutMs', '5')).toThrow(/got "5"/);
+  });
+});
+
+describe('parseReserveDefaults', () => {
+  it("applies a pool's defaults to each reserve, field by field", () => {
+    const waiting = parseReserveDefaults({ block: true, timeoutMs: 2_000 });
+    const signal = new AbortController().signal;
+    expect(parseReserveOptions(undefined, waiting)).toEqual({ block: true, timeoutMs: 2_000, signal: undefined });
+    expect(parseReserveOptions({ timeoutMs: 50 }, waiting)).toEqual({ block: true, timeoutMs: 50, signal: undefined });
+    expect(parseReserveOptions({ signal }, waiting)).toEqual({ block: true, timeoutMs: 2_000, signal });
+    expect(parseReserveOptions({ timeoutMs: Number.POSITIVE_INFINITY }, waiting).timeoutMs).toBeUndefined();
+    // A call that does not block leaves the default timeout out, rather than fail.
+    expect(parseReserveOptions({ block: false }, waiting)).toEqual({
+      block: false,
+      timeoutMs: undefined,
+      signal: undefined,
+    });
+    expect(() => parseReserveOptions({ block: false, timeoutMs: 5 }, waiting)).toThrow(/only with block: true/);
+    const blocking = parseReserveDefaults({ block: true });
+    expect(parseReserveOptions({}, blocking)).toEqual({ block: true, timeoutMs: undefined, signal: undefined });
+  });
+
+  it("keeps pylibmc's non-blocking reserve when no defaults are given", () => {
+    expect(parseReserveDefaults(undefined)).toEqual({ block: false, timeoutMs: undefined, signal: undefined });
+    expect(parseReserveDefaults({})).toEqual({ block: false, timeoutMs: undefined, signal: undefined });
+    expect(() => parseReserveOptions({ timeoutMs: 5 }, parseReserveDefaults({}))).toThrow(/only with block: true/);
+  });
+
+  it('refuses a default signal, unknown names and bad values, naming them as the reserve option', () => {
+    expect(() => parseReserveDefaults({ block: true, signal: new AbortController().signal } as never)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: expect.stringMatching(
+          /^Option reserve\.signal must be left out of the pool's defaults .*each reserve\(\)/,
+        ),
+      }),
+    );
+    expect(() => parseReserveDefaults({ block: true, timeout: 5 } as never)).toThrow(
+      "Option timeout is not one the pool's reserve option knows; its options are block, timeoutMs, signal.",
+    );
+    expect(() => parseReserveDefaults({ timeoutMs: 5 })).toThrow(
+      /^Option reserve\.timeoutMs must be given only with reserve\.block: true/,
+    );
+    expect(() => parseReserveDefaults({ block: 'yes' } as never)).toThrow(/^Option reserve\.block must be a boolean/);
+    expect(() => parseReserveDefaults(5 as never)).toThrow(/options must be an object/);
   });
 });
 

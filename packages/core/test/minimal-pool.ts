@@ -3,11 +3,14 @@ import {
   closeClient,
   Lease,
   type LeaseOwner,
+  type ParsedReserveOptions,
   type Pool,
   PoolClosedError,
   PoolExhaustedError,
   type PoolStats,
+  parseReserveDefaults,
   parseReserveOptions,
+  type ReserveDefaults,
   type ReserveOptions,
   useClient,
   type WaiterOptions,
@@ -38,6 +41,7 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
   readonly #master: Clonable<C>;
   readonly #capacity: number;
   readonly #defect: MinimalPoolDefect | undefined;
+  readonly #defaults: ParsedReserveOptions;
   readonly #idle: C[] = [];
   readonly #all = new Set<C>();
   readonly #waiters = new WaitQueue<Lease<C>>();
@@ -46,10 +50,15 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
   #closed = false;
   #drained: (() => void) | undefined;
 
-  constructor(master: Clonable<C>, capacity: number, defect?: MinimalPoolDefect) {
+  constructor(
+    master: Clonable<C>,
+    capacity: number,
+    options: { readonly defect?: MinimalPoolDefect; readonly reserve?: ReserveDefaults | undefined } = {},
+  ) {
     this.#master = master;
     this.#capacity = capacity;
-    this.#defect = defect;
+    this.#defect = options.defect;
+    this.#defaults = parseReserveDefaults(options.reserve);
   }
 
   get isClosed(): boolean {
@@ -57,7 +66,7 @@ export class MinimalPool<C> implements Pool<C>, LeaseOwner<C> {
   }
 
   async reserve(options?: ReserveOptions): Promise<Lease<C>> {
-    const parsed = parseReserveOptions(options);
+    const parsed = parseReserveOptions(options, this.#defaults);
     if (this.#closed) throw new PoolClosedError();
     const idle = this.#idle.shift();
     if (idle !== undefined) return this.#lend(idle);

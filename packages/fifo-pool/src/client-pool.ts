@@ -93,6 +93,8 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
   /** Masters of slots whose clone failed; retried when a waiter needs the slot. */
   readonly #missing: Clonable<C>[] = [];
   readonly #validate: ((client: C) => boolean | PromiseLike<boolean>) | undefined;
+  /** The reserve options of a call that gives none, and what a call's options override. */
+  readonly #defaults: ParsedReserveOptions;
   readonly #leakDetectionMs: number | undefined;
   /** Leak timers of the leases out, only when leak detection is on. */
   readonly #leaks: Map<Lease<C>, LongTimeout> | undefined;
@@ -120,13 +122,14 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
    *
    * @param master - The client to clone. Its own connection is never lent, and never closed by the pool.
    * @param nSlots - How many clones to keep; required with `master`.
-   * @param options - Validation and leak detection.
+   * @param options - Validation, leak detection, and the defaults of every reserve.
    */
   constructor(master?: Clonable<C>, nSlots?: number, options?: ClientPoolOptions<C>) {
     const parsed = parsePoolOptions(options);
     this.#validate = parsed.validate;
     this.#leakDetectionMs = parsed.leakDetectionMs;
     this.#leaks = parsed.leakDetectionMs === undefined ? undefined : new Map();
+    this.#defaults = parsed.reserve;
     if (master === undefined && nSlots === undefined) return;
     if (master === undefined) throw new InvalidArgumentError('master', 'given when nSlots is', master);
     checkClonable(master);
@@ -181,10 +184,13 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
    * Lends the client at the head of the idle queue, as pylibmc's `reserve()`.
    * Release the lease in a `finally` (or `await using` it on Node 24+) to give the client back.
    *
-   * - Non-blocking (the default): rejects at once with `ERR_POOL_EXHAUSTED`
-   *   when every client is out.
+   * - Non-blocking (pylibmc's default, and this pool's unless its `reserve`
+   *   option says otherwise): rejects at once with `ERR_POOL_EXHAUSTED` when
+   *   every client is out.
    * - `block: true`: waits, in arrival order; `timeoutMs` rejects with
    *   `ERR_RESERVE_TIMEOUT`, an aborted `signal` with `ERR_RESERVE_ABORTED`.
+   *
+   * Options left out come from the pool's `reserve` option.
    *
    * Rejects with `ERR_POOL_CLOSED` once the pool is closed, and with
    * `ERR_INVALID_ARG_VALUE` for invalid options or unknown option names.
@@ -217,7 +223,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
   reserve(options?: ReserveOptions): Promise<Lease<C>> {
     let parsed: ParsedReserveOptions;
     try {
-      parsed = parseReserveOptions(options);
+      parsed = parseReserveOptions(options, this.#defaults);
     } catch (error) {
       if (error instanceof ReserveAbortedError) this.#aborts++;
       return Promise.reject(error);

@@ -1,4 +1,11 @@
-import { checkMilliseconds, checkOptions, InvalidArgumentError } from '@clonepool/core';
+import {
+  checkMilliseconds,
+  checkOptions,
+  InvalidArgumentError,
+  type ParsedReserveOptions,
+  parseReserveDefaults,
+  type ReserveDefaults,
+} from '@clonepool/core';
 
 /**
  * How a {@link ClientPool} behaves beyond its size. Every option is optional;
@@ -44,6 +51,36 @@ export interface ClientPoolOptions<C> {
    * @default undefined (leak detection off)
    */
   readonly leakDetectionMs?: number | undefined;
+  /**
+   * The defaults of every `reserve()` and `use()`: `block` and `timeoutMs`.
+   * Each option a call gives replaces the default's, field by field
+   * (`{ block: false }` for a call that must not wait, `timeoutMs: Infinity`
+   * for one that waits without limit). Left out, a reserve does not wait,
+   * as pylibmc's; a server usually wants `{ block: true, timeoutMs }` here,
+   * so a burst waits its turn for a while rather than failing at once. There
+   * is no default `signal`: pass one to each call.
+   *
+   * @default undefined (`{ block: false }`: reject with `ERR_POOL_EXHAUSTED` at once)
+   * @example
+   * ```ts
+   * import { ClientPool } from '@clonepool/fifo-pool';
+   * import { TestClient } from '@clonepool/core/testing';
+   *
+   * const pool = new ClientPool(new TestClient(), 1, { reserve: { block: true, timeoutMs: 2_000 } });
+   * const first = await pool.reserve();
+   * const waiting = pool.use((client) => client.id); // waits, up to 2 s, for the one client
+   * first.release();
+   * console.log(await waiting);
+   * const held = await pool.reserve();
+   * // A call overrides the defaults field by field: this one fails at once rather than wait.
+   * console.log(await pool.reserve({ block: false }).catch((error) => error.code));
+   * held.release();
+   * await pool.close();
+   * // → 1
+   * // → ERR_POOL_EXHAUSTED
+   * ```
+   */
+  readonly reserve?: ReserveDefaults | undefined;
 }
 
 /** How {@link ClientPool.close} treats leases still out. */
@@ -63,15 +100,17 @@ export interface CloseOptions {
 export interface ParsedPoolOptions<C> {
   readonly validate: ((client: C) => boolean | PromiseLike<boolean>) | undefined;
   readonly leakDetectionMs: number | undefined;
+  readonly reserve: ParsedReserveOptions;
 }
 
-const POOL_OPTIONS: readonly string[] = ['validate', 'leakDetectionMs'];
+const POOL_OPTIONS: readonly string[] = ['validate', 'leakDetectionMs', 'reserve'];
 const CLOSE_OPTIONS: readonly string[] = ['graceMs'];
 
 /** Validates the options of `new ClientPool()`. Throws {@link InvalidArgumentError}. */
 export function parsePoolOptions<C>(options: ClientPoolOptions<C> | undefined): ParsedPoolOptions<C> {
-  if (options === undefined) return { validate: undefined, leakDetectionMs: undefined };
-  const { validate, leakDetectionMs } = checkOptions(options, POOL_OPTIONS, 'new ClientPool()');
+  if (options === undefined)
+    return { validate: undefined, leakDetectionMs: undefined, reserve: parseReserveDefaults(undefined) };
+  const { validate, leakDetectionMs, reserve } = checkOptions(options, POOL_OPTIONS, 'new ClientPool()');
   if (validate !== undefined && typeof validate !== 'function') {
     throw new InvalidArgumentError('validate', 'a function (client) => boolean | Promise<boolean>', validate, 'option');
   }
@@ -79,6 +118,7 @@ export function parsePoolOptions<C>(options: ClientPoolOptions<C> | undefined): 
     validate: validate as ParsedPoolOptions<C>['validate'],
     leakDetectionMs:
       leakDetectionMs === undefined ? undefined : checkMilliseconds('leakDetectionMs', leakDetectionMs, 1),
+    reserve: parseReserveDefaults(reserve as ReserveDefaults | undefined),
   };
 }
 

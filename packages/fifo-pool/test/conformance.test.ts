@@ -1,4 +1,6 @@
 import { describePoolConformance } from '@clonepool/core/conformance';
 import { ClientPool } from '../src/index.js';
 
-describePoolConformance('ClientPool', (master, capacity) => ({ pool: new ClientPool(master, capacity) }));
+describePoolConformance('ClientPool', (master, capacity, { reserve }) => ({
+  pool: new ClientPool(master, capacity, { reserve }),
+}));

@@ -15,7 +15,9 @@ import {
   PoolClosedError,
   PoolExhaustedError,
   type PoolStats,
+  parseReserveDefaults,
   parseReserveOptions,
+  type ReserveDefaults,
   type ReserveOptions,
   useClient,
   WaitQueue,
@@ -71,6 +73,17 @@ export interface MappedPoolOptions {
    * @default undefined (one context per `run()` scope, plus the root context)
    */
   readonly key?: (() => unknown) | undefined;
+  /**
+   * The defaults of every `reserve()` and `use()`: whether a reserve in a
+   * context without a client waits at `maxClients` (`block`), and for how
+   * long (`timeoutMs`). Each option a call gives replaces the default's,
+   * field by field. Left out, such a reserve does not wait, as pylibmc's; a
+   * server with `maxClients` usually wants `{ block: true, timeoutMs }` here.
+   * A context that holds its client never waits, whatever the defaults.
+   * There is no default `signal`: pass one to each call.
+   * @default undefined (`{ block: false }`: reject with `ERR_POOL_EXHAUSTED` at the bound)
+   */
+  readonly reserve?: ReserveDefaults | undefined;
 }
 
 /** A {@link MappedPool}'s counters at one moment. */
@@ -91,7 +104,7 @@ export interface MappedPoolStats extends PoolStats {
   readonly idleClosed: number;
 }
 
-const POOL_OPTIONS: readonly string[] = ['maxClients', 'idleTimeoutMs', 'key'];
+const POOL_OPTIONS: readonly string[] = ['maxClients', 'idleTimeoutMs', 'key', 'reserve'];
 
 /** Marks a context that is not the holder of a primitive `key` value. */
 const NO_KEY: unique symbol = Symbol('no key');
@@ -216,6 +229,8 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
   readonly #maxClients: number;
   readonly #idleTimeoutMs: number | undefined;
   readonly #key: (() => unknown) | undefined;
+  /** The reserve options of a call that gives none, and what a call's options override. */
+  readonly #defaults: ParsedReserveOptions;
   readonly #storage = new AsyncLocalStorage<Context<C>>();
   readonly #root = new Context<C>(false);
   readonly #byKey = new Map<unknown, Context<C>>();
@@ -248,7 +263,7 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    *
    * @param master - The client to clone, itself never lent nor closed. For
    *   ioredis, `{ clone: () => redis.duplicate() }`.
-   * @param options - Bounds, idle timeout, and what to map by.
+   * @param options - Bounds, idle timeout, what to map by, and the defaults of every reserve.
    * @throws `InvalidArgumentError` (`ERR_INVALID_ARG_VALUE`) for a master without `clone()`, an invalid option or an unknown option name.
    */
   constructor(master: Clonable<C>, options: MappedPoolOptions = {}) {
@@ -257,17 +272,20 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
       maxClients = Number.POSITIVE_INFINITY,
       idleTimeoutMs,
       key,
+      reserve,
     } = checkOptions(options, POOL_OPTIONS, 'new MappedPool()') as MappedPoolOptions;
     if (maxClients !== Number.POSITIVE_INFINITY && !(Number.isSafeInteger(maxClients) && maxClients >= 1)) {
       throw new InvalidArgumentError('maxClients', 'an integer >= 1 or Infinity', maxClients, 'option');
     }
-    if (key !== undefined && typeof key !== 'function')
+    if (key !== undefined && typeof key !== 'function') {
       throw new InvalidArgumentError('key', 'a function', key, 'option');
+    }
     this.#master = master;
     this.#maxClients = maxClients;
     this.#idleTimeoutMs =
       idleTimeoutMs === undefined ? undefined : checkMilliseconds('idleTimeoutMs', idleTimeoutMs, 1);
     this.#key = key;
+    this.#defaults = parseReserveDefaults(reserve);
   }
 
   /** Whether `close()` has been called. */
@@ -324,7 +342,8 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    * first reserve. Releasing the lease keeps the client mapped to the context.
    *
    * @param options - Whether and how long to wait when `maxClients` is reached
-   *   and this context has no client yet.
+   *   and this context has no client yet; what it leaves out comes from the
+   *   pool's `reserve` option (pylibmc's non-blocking reserve when that is not set).
    * @returns A lease on the context's client.
    */
   reserve(options?: ReserveOptions): Promise<Lease<C>> {
@@ -435,7 +454,7 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
     // to finish forgets a holder left without a client.
     context.reserving++;
     try {
-      const parsed = parseReserveOptions(options);
+      const parsed = parseReserveOptions(options, this.#defaults);
       for (;;) {
         if (this.#closed) throw new PoolClosedError();
         let mapping = live(context);
