@@ -1,6 +1,8 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import type { Lease } from './lease.js';
 import type { Pool, ReserveDefaults, ReserveOptions } from './pool.js';
+import { type PoolChannelNames, poolChannelNames } from './pool-channels.js';
 import { seededRandom } from './seeded-random.js';
 import { TestClient, type TestClientOptions } from './test-client.js';
 import { warningsDuring } from './warnings-during.js';
@@ -97,22 +99,75 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
+ * What a strategy tells the suite beyond how to make its pool.
+ *
+ * @example
+ * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
+ * import { describePoolConformance } from '@clonepool/core/conformance';
+ * import { channelNames, MyPool } from '../src/index.js';
+ *
+ * describePoolConformance('MyPool', (master, capacity, { reserve }) => ({ pool: new MyPool(master, capacity, { reserve }) }), {
+ *   channelNames,
+ * });
+ * ```
+ */
+export interface ConformanceSuiteOptions {
+  /**
+   * The pool's diagnostics channel names (its package's `channelNames`, made
+   * with `poolChannelNames`), when it publishes on them: the suite then also
+   * checks that every reserve publishes `reserve` or `reserve-error`, every
+   * lease end `release`, and clones and discards their events, with their
+   * timings.
+   * @default undefined (the channels are not checked)
+   */
+  readonly channelNames?: PoolChannelNames | undefined;
+}
+
+/** One message of a pool channel, with the table key of its channel. */
+interface Published {
+  readonly event: keyof PoolChannelNames;
+  readonly message: { readonly pool: unknown } & Record<string, unknown>;
+}
+
+/** Subscribes to every shared channel of `names` until `stop()`; `of(event, pool)` lists one pool's messages. */
+function recordChannels(names: PoolChannelNames) {
+  const published: Published[] = [];
+  const listeners = (Object.keys(names) as (keyof PoolChannelNames)[]).map((event) => {
+    const listener = (message: unknown) => published.push({ event, message: message as Published['message'] });
+    subscribe(names[event], listener);
+    return [names[event], listener] as const;
+  });
+  return {
+    of: (event: keyof PoolChannelNames, pool: unknown) =>
+      published.filter((p) => p.event === event && p.message.pool === pool).map((p) => p.message),
+    stop: () => {
+      for (const [name, listener] of listeners) unsubscribe(name, listener);
+    },
+  };
+}
+
+/**
  * Registers the `Pool` contract as a vitest suite for one pool strategy: the
  * same tests every clonepool strategy passes. Each test makes a fresh pool of
  * {@link TestClient} clones through `make` and closes it after.
  *
  * @param name - The suite's name, usually the strategy's.
  * @param make - Builds a fresh pool for each test.
+ * @param options - The pool's diagnostics channels, to check them too.
  *
  * @example
  * ```ts doctest:skip registers vitest tests, so it runs only inside a vitest test file
  * import { describePoolConformance } from '@clonepool/core/conformance';
  * import { MyPool } from '../src/my-pool.js';
  *
- * describePoolConformance('MyPool', (master, capacity) => ({ pool: new MyPool(master, capacity) }));
+ * describePoolConformance('MyPool', (master, capacity, { reserve }) => ({ pool: new MyPool(master, capacity, { reserve }) }));
  * ```
  */
-export function describePoolConformance(name: string, make: MakeConformanceSubject): void {
+export function describePoolConformance(
+  name: string,
+  make: MakeConformanceSubject,
+  options: ConformanceSuiteOptions = {},
+): void {
   describe(`${name} conforms to the Pool contract`, () => {
     async function setup(capacity: number, clients: TestClientOptions = {}, options: ConformanceOptions = {}) {
       const master = new TestClient(clients);
@@ -582,6 +637,100 @@ export function describePoolConformance(name: string, make: MakeConformanceSubje
       for (const lease of last) lease.release();
       await pool.close();
       for (const clone of master.clones) expect(clone.closeCount, message).toBe(1);
+    });
+
+    const names = options.channelNames;
+    if (names === undefined) return;
+    describe('publishes on its diagnostics channels', () => {
+      it('names the events clonepool:<package>:<event> in one frozen table', () => {
+        expect(Object.isFrozen(names)).toBe(true);
+        const [, packageName = ''] = names.reserve.split(':');
+        expect(names).toMatchObject(poolChannelNames(packageName));
+      });
+
+      it('publishes reserve and release for each lease, with how long it waited and was held', async () => {
+        const seen = recordChannels(names);
+        try {
+          const { pool, hold, waitFor } = await setup(1);
+          const first = await hold();
+          const waiting = waitFor();
+          await sleep(20);
+          await first.finish();
+          const second = await waiting;
+          const reserves = seen.of('reserve', pool);
+          expect(reserves).toEqual([
+            { pool, client: first.client, waitedMs: expect.any(Number) },
+            { pool, client: second, waitedMs: expect.any(Number) },
+          ]);
+          expect(reserves[1]?.waitedMs).toBeGreaterThanOrEqual(15);
+          const releases = seen.of('release', pool);
+          expect(releases).toEqual([
+            { pool, client: first.client, heldMs: expect.any(Number), discarded: false },
+            { pool, client: second, heldMs: expect.any(Number), discarded: false },
+          ]);
+          expect(releases[0]?.heldMs).toBeGreaterThanOrEqual(15);
+          expect(seen.of('reserveError', pool)).toEqual([]);
+          await pool.close();
+        } finally {
+          seen.stop();
+        }
+      });
+
+      it('publishes reserve-error for each reserve that rejects, so every reserve publishes exactly one event', async () => {
+        const seen = recordChannels(names);
+        try {
+          const { pool, asUser, hold, waitFor } = await setup(1);
+          const first = await hold();
+          await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_POOL_EXHAUSTED' });
+          await expect(waitFor({ timeoutMs: 10 })).rejects.toMatchObject({ code: 'ERR_RESERVE_TIMEOUT' });
+          await expect(asUser(() => pool.reserve({ timeout: 10 } as ReserveOptions))).rejects.toMatchObject({
+            code: 'ERR_INVALID_ARG_VALUE',
+          });
+          await first.finish();
+          await pool.close();
+          await expect(asUser(() => pool.reserve())).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+          expect(seen.of('reserve', pool)).toHaveLength(1);
+          const errors = seen.of('reserveError', pool);
+          expect(errors.map(({ error }) => (error as { code?: string }).code)).toEqual([
+            'ERR_POOL_EXHAUSTED',
+            'ERR_RESERVE_TIMEOUT',
+            'ERR_INVALID_ARG_VALUE',
+            'ERR_POOL_CLOSED',
+          ]);
+          for (const error of errors)
+            expect(error).toEqual({ pool, error: expect.any(Error), waitedMs: expect.any(Number) });
+          expect(errors[1]?.waitedMs).toBeGreaterThanOrEqual(8);
+        } finally {
+          seen.stop();
+        }
+      });
+
+      it('publishes each clone with its duration, a failed clone, and a discarded client', async () => {
+        const seen = recordChannels(names);
+        try {
+          const { master, pool, asUser, hold } = await setup(1, { cloneDelayMs: 10 });
+          const held = await hold();
+          const clones = seen.of('clone', pool);
+          expect(clones).toEqual([{ pool, client: held.client, durationMs: expect.any(Number) }]);
+          expect(clones[0]?.durationMs).toBeGreaterThanOrEqual(8);
+          // The clone that replaces the discarded client fails, and so does the reserve that needs it.
+          const failure = new Error('ECONNREFUSED');
+          master.failNextClone(failure);
+          const reason = new Error('protocol desync');
+          held.lease.discard(reason);
+          await held.finish();
+          expect(seen.of('discard', pool)).toEqual([{ pool, client: held.client, reason }]);
+          expect(seen.of('release', pool)).toEqual([
+            { pool, client: held.client, heldMs: expect.any(Number), discarded: true },
+          ]);
+          await expect(asUser(() => pool.reserve())).rejects.toBe(failure);
+          expect(seen.of('cloneError', pool)).toEqual([{ pool, error: failure, durationMs: expect.any(Number) }]);
+          expect(seen.of('reserveError', pool)).toEqual([{ pool, error: failure, waitedMs: expect.any(Number) }]);
+          await pool.close();
+        } finally {
+          seen.stop();
+        }
+      });
     });
   });
 }

@@ -10,6 +10,7 @@
 export {
   type ConformanceOptions,
   type ConformanceSubject,
+  type ConformanceSuiteOptions,
   describePoolConformance,
   type MakeConformanceSubject,
 } from './conformance-suite.js';

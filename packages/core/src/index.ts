@@ -24,5 +24,17 @@ export {
   parseReserveOptions,
 } from './options.js';
 export { type Pool, type PoolStats, type ReserveDefaults, type ReserveOptions, useClient } from './pool.js';
+export {
+  type CloneErrorMessage,
+  type CloneMessage,
+  type CloseErrorMessage,
+  type DiscardMessage,
+  type PoolChannelNames,
+  PoolChannels,
+  poolChannelNames,
+  type ReleaseMessage,
+  type ReserveErrorMessage,
+  type ReserveMessage,
+} from './pool-channels.js';
 export { isPromiseLike } from './promise-like.js';
 export { type WaiterOptions, WaitQueue } from './waiters.js';

@@ -109,7 +109,18 @@ export function parseReserveOptions(
   defaults: ParsedReserveOptions = NON_BLOCKING,
 ): ParsedReserveOptions {
   if (options === undefined) return defaults;
-  return parse(options, defaults, 'reserve()', '');
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError('options', 'an object (of reserve())', options);
+  }
+  // checkOptions, written out for the names of reserve(): this runs on a
+  // contended pool's every reserve, and comparing with three interned strings
+  // costs about half of a lookup in the list (a few ns per call, measured).
+  for (const name in options) {
+    if (name !== 'block' && name !== 'timeoutMs' && name !== 'signal' && Object.hasOwn(options, name)) {
+      throw InvalidArgumentError.unknownOption(name, RESERVE_OPTIONS, 'reserve()');
+    }
+  }
+  return resolve(options, defaults, '');
 }
 
 /**
@@ -130,7 +141,7 @@ export function parseReserveOptions(
  * try {
  *   parseReserveDefaults({ block: true, signal: AbortSignal.timeout(100) } as never);
  * } catch (error) {
- *   console.log((error as Error).message.split(';')[0]);
+ *   console.log((error as Error).message.split(' (')[0]);
  * }
  * // → Option reserve.signal must be left out of the pool's defaults
  * ```
@@ -146,16 +157,12 @@ export function parseReserveDefaults(defaults: ReserveDefaults | undefined): Par
       'option',
     );
   }
-  return parse(defaults, NON_BLOCKING, "the pool's reserve option", 'reserve.');
+  checkOptions(defaults, RESERVE_OPTIONS, "the pool's reserve option");
+  return resolve(defaults, NON_BLOCKING, 'reserve.');
 }
 
-function parse(
-  options: ReserveOptions,
-  defaults: ParsedReserveOptions,
-  where: string,
-  prefix: string,
-): ParsedReserveOptions {
-  checkOptions(options, RESERVE_OPTIONS, where);
+/** Checks the values of reserve options whose names were checked, and applies the defaults. */
+function resolve(options: ReserveOptions, defaults: ParsedReserveOptions, prefix: string): ParsedReserveOptions {
   const { block = defaults.block, timeoutMs, signal } = options;
   if (typeof block !== 'boolean') throw new InvalidArgumentError(`${prefix}block`, 'a boolean', block, 'option');
   // `>= 0` is false for NaN; Infinity passes and means no limit.

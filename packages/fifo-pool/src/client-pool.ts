@@ -9,6 +9,7 @@ import {
   LongTimeout,
   type ParsedReserveOptions,
   type Pool,
+  PoolChannels,
   PoolClosedError,
   PoolExhaustedError,
   parseReserveOptions,
@@ -19,7 +20,7 @@ import {
   type WaiterOptions,
   WaitQueue,
 } from '@clonepool/core';
-import { channels } from './diagnostics.js';
+import { channelNames, type LeakMessage, leakChannel } from './diagnostics.js';
 import { captureReserveSite, LeaseLeakWarning } from './leak-warning.js';
 import {
   type ClientPoolOptions,
@@ -86,6 +87,8 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
   readonly #owner: LeaseOwner<C> = {
     settle: (client, discarded, reason, lease) => this.#settle(client, discarded, reason, lease),
   };
+  /** Publishes on the package's diagnostics channels; a no-op read per event while nobody listens. */
+  readonly #channels: PoolChannels<C> = new PoolChannels<C>(this, channelNames);
   /** Every client the pool holds, idle or lent, with the master its replacement is cloned from. */
   readonly #clients = new Map<C, Clonable<C>>();
   readonly #idle = new RingBuffer<C>();
@@ -221,6 +224,13 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
    * ```
    */
   reserve(options?: ReserveOptions): Promise<Lease<C>> {
+    // Observed only while someone listens: otherwise the promise goes back as it is, with nothing measured.
+    if (this.#channels.observesReserves)
+      return this.#channels.observeReserve(performance.now(), this.#reserve(options));
+    return this.#reserve(options);
+  }
+
+  #reserve(options: ReserveOptions | undefined): Promise<Lease<C>> {
     let parsed: ParsedReserveOptions;
     try {
       parsed = parseReserveOptions(options, this.#defaults);
@@ -259,6 +269,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
   /** Takes a lent client back when its lease ends; a discarded one is closed and its slot cloned again. */
   #settle(client: C, discarded: boolean, reason: unknown, lease: Lease<C>): void {
     if (this.#leaks !== undefined) this.#unwatch(lease);
+    this.#channels.released(lease, client, discarded);
     if (this.#closed) {
       this.#settleClosed(client, discarded);
       return;
@@ -268,7 +279,6 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
       this.#discardClient(client, reason);
       return;
     }
-    if (channels.release.hasSubscribers) channels.release.publish({ pool: this, client });
     // Race: a waiter whose timeout fired or whose signal aborted in this same
     // tick was unlinked by the WaitQueue before its promise rejected, so the
     // client goes to the next waiter still waiting, or to the idle tail; it is
@@ -364,7 +374,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
     if (this.#idle.length > 0) {
       const client = this.#idle.shift();
       if (this.#validate !== undefined) return this.#lendChecked(client, parsed);
-      return Promise.resolve(this.#lend(client, false));
+      return Promise.resolve(this.#lend(client));
     }
     return this.#wait(parsed);
   }
@@ -418,7 +428,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
       this.#checkDrained();
       throw new PoolClosedError();
     }
-    if (healthy) return this.#lend(client, false);
+    if (healthy) return this.#lend(client);
     const rejected = new Error('validate() rejected the idle client');
     if (this.#idle.length > 0) {
       // Another idle client is ready (so nobody waits): try it; the replacement joins the pool as any clone does.
@@ -435,16 +445,15 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
     return waiting;
   }
 
-  #lend(client: C, waited: boolean): Lease<C> {
+  #lend(client: C): Lease<C> {
     this.#reserved++;
     this.#reserves++;
-    if (channels.reserve.hasSubscribers) channels.reserve.publish({ pool: this, client, waited });
     return new Lease(client, this.#owner);
   }
 
   /** Gives a client that became free (released or newly cloned) to the oldest waiter, else to the idle tail. */
   #handOut(client: C): void {
-    if (this.#waiters.size > 0) this.#waiters.serve(this.#lend(client, true));
+    if (this.#waiters.size > 0) this.#waiters.serve(this.#lend(client));
     else this.#idle.push(client);
   }
 
@@ -467,33 +476,35 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
    * that never rejects (callers that do not care need no handler).
    */
   #cloneSlot(master: Clonable<C>): unknown {
+    const start = this.#channels.cloneStarted();
     let made: C | PromiseLike<C>;
     try {
       made = master.clone();
     } catch (error) {
-      this.#cloneFailed(master, error);
+      this.#cloneFailed(master, error, start);
       return error;
     }
     if (!isPromiseLike(made)) {
-      this.#cloned(master, made);
+      this.#cloned(master, made, start);
       return CLONED;
     }
     this.#cloning++;
     return Promise.resolve(made).then(
       (client) => {
         this.#cloning--;
-        this.#cloned(master, client);
+        this.#cloned(master, client, start);
         return CLONED;
       },
       (error: unknown) => {
         this.#cloning--;
-        this.#cloneFailed(master, error);
+        this.#cloneFailed(master, error, start);
         return error;
       },
     );
   }
 
-  #cloned(master: Clonable<C>, client: C): void {
+  #cloned(master: Clonable<C>, client: C, start: number | undefined): void {
+    this.#channels.cloned(client, start);
     if (this.#closed) {
       // Race: close during fill (or during a replacement). The pool will never lend it.
       this.#retire(client, true);
@@ -504,9 +515,9 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
     this.#handOut(client);
   }
 
-  #cloneFailed(master: Clonable<C>, error: unknown): void {
+  #cloneFailed(master: Clonable<C>, error: unknown, start: number | undefined): void {
     this.#cloneFailures++;
-    if (channels.cloneError.hasSubscribers) channels.cloneError.publish({ pool: this, error });
+    this.#channels.cloneFailed(error, start);
     if (this.#closed) {
       this.#checkDrained();
       return;
@@ -538,7 +549,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
   /** Closes a broken client and clones a replacement for its slot. */
   #discardClient(client: C, reason: unknown): void {
     this.#discards++;
-    if (channels.discard.hasSubscribers) channels.discard.publish({ pool: this, client, reason });
+    this.#channels.discarded(client, reason);
     const master = this.#clients.get(client) as Clonable<C>;
     // A broken client may fail to close too; that error says nothing new.
     this.#retire(client, false);
@@ -551,6 +562,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
   #retire(client: C, reportErrors: boolean): void {
     this.#clients.delete(client);
     const task: Promise<void> = closeClient(client).then(noop, (error: unknown) => {
+      this.#channels.closeFailed(client, error);
       if (reportErrors) this.#closeErrors.push(error);
     });
     this.#closeTasks.add(task);
@@ -625,7 +637,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
     const timer = new LongTimeout(() => {
       leaks.delete(lease);
       const warning = new LeaseLeakWarning(ms, reservedAt);
-      if (channels.leak.hasSubscribers) channels.leak.publish({ pool: this, warning });
+      if (leakChannel.hasSubscribers) leakChannel.publish({ pool: this, warning } satisfies LeakMessage);
       process.emitWarning(warning);
     }, ms);
     timer.unref();

@@ -44,7 +44,7 @@ export interface ClientPoolOptions<C> {
    * Warns when a lease is held longer than this many milliseconds: the pool
    * emits a {@link LeaseLeakWarning} (`process.emitWarning`, code
    * `CLONEPOOL_LEAK`) whose stack is where the lease was reserved, and
-   * publishes it on the `clonepool:pool:leak` diagnostics channel. The stack is
+   * publishes it on the `clonepool:fifo-pool:leak` diagnostics channel. The stack is
    * captured only while this option is set, so leaving it off costs nothing.
    * Any finite length >= 1 works, also beyond the 2^31 − 1 ms `setTimeout` takes.
    *

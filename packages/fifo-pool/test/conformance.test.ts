@@ -1,6 +1,8 @@
 import { describePoolConformance } from '@clonepool/core/conformance';
-import { ClientPool } from '../src/index.js';
+import { ClientPool, channelNames } from '../src/index.js';
 
-describePoolConformance('ClientPool', (master, capacity, { reserve }) => ({
-  pool: new ClientPool(master, capacity, { reserve }),
-}));
+describePoolConformance(
+  'ClientPool',
+  (master, capacity, { reserve }) => ({ pool: new ClientPool(master, capacity, { reserve }) }),
+  { channelNames },
+);

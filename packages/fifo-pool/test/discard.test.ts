@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import { ClientPool, diagnosticsChannels } from '../src/index.js';
+import { ClientPool, channelNames } from '../src/index.js';
 import { SyncClient, settled, tick } from './helpers.js';
 
 describe('discarding broken clients', () => {
@@ -23,14 +23,14 @@ describe('discarding broken clients', () => {
     const pool = new ClientPool(new SyncClient(), 1);
     const seen: unknown[] = [];
     const listener = (message: unknown) => seen.push((message as { reason: unknown }).reason);
-    subscribe(diagnosticsChannels.discard, listener);
+    subscribe(channelNames.discard, listener);
     try {
       const lease = await pool.reserve();
       const reason = new Error('protocol desync');
       lease.discard(reason);
       expect(seen).toEqual([reason]);
     } finally {
-      unsubscribe(diagnosticsChannels.discard, listener);
+      unsubscribe(channelNames.discard, listener);
     }
     await pool.close();
   });

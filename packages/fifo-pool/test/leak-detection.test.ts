@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { warningsDuring } from '@clonepool/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ClientPool, diagnosticsChannels, LeaseLeakWarning } from '../src/index.js';
+import { ClientPool, channelNames, LeaseLeakWarning } from '../src/index.js';
 import { SyncClient, sleep, THIRTY_DAYS_MS } from './helpers.js';
 
 afterEach(() => {
@@ -75,7 +75,7 @@ describe('leak detection', () => {
     const warnings = captureWarnings();
     const published: unknown[] = [];
     const listener = (message: unknown) => published.push((message as { warning: unknown }).warning);
-    subscribe(diagnosticsChannels.leak, listener);
+    subscribe(channelNames.leak, listener);
     try {
       const pool = new ClientPool(new SyncClient(), 1, { leakDetectionMs: 10 });
       const first = await pool.reserve();
@@ -88,7 +88,7 @@ describe('leak detection', () => {
       second.release();
       await pool.close();
     } finally {
-      unsubscribe(diagnosticsChannels.leak, listener);
+      unsubscribe(channelNames.leak, listener);
     }
   });
 

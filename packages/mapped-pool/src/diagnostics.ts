@@ -1,39 +1,50 @@
 import { type Channel, channel } from 'node:diagnostics_channel';
+import { type Pool, type PoolChannelNames, poolChannelNames } from '@clonepool/core';
+import type { MappedPoolStats } from './mapped-pool.js';
 
 /**
- * The `node:diagnostics_channel` channels the mapped pool publishes on, one
- * table for the package (undici's `lib/core/diagnostics.js` is the model).
- * Every publish is guarded by `hasSubscribers`, so the message object is only
- * built for a listener and an unobserved pool pays one property read.
+ * The names of the `node:diagnostics_channel` channels a {@link MappedPool}
+ * publishes on, one frozen table for the package
+ * (`clonepool:mapped-pool:<event>`). Every pool publishes the same events at
+ * the same moments (core's `PoolChannelNames` lists them with their
+ * messages), so one subscriber serves both clonepool pools:
  *
- * - `clonepool:mapped-pool:clone` — `{ pool, client }` after a clone was mapped to a context.
- * - `clonepool:mapped-pool:drop` — `{ pool, client, reason }` when a context's client is
- *   dropped; `reason` is one of {@link DropReason}.
- * - `clonepool:mapped-pool:close-error` — `{ pool, client, error }` when closing a client failed;
- *   the pool has let go of the client either way.
+ * - `reserve` (`ReserveMessage`: `pool`, `client`, `waitedMs`) and
+ *   `reserveError` (`ReserveErrorMessage`: `pool`, `error`, `waitedMs`):
+ *   every reserve publishes one of the two, a context's reuse of its client
+ *   included;
+ * - `release` (`ReleaseMessage`: `pool`, `client`, `heldMs`, `discarded`);
+ * - `clone` (`CloneMessage`: `pool`, `client`, `durationMs`), after a clone
+ *   was made for a context, and `cloneError` (`CloneErrorMessage`: `pool`,
+ *   `error`, `durationMs`);
+ * - `discard` (`DiscardMessage`: `pool`, `client`, `reason`): a lease was
+ *   discarded as broken;
+ * - `closeError` (`CloseErrorMessage`: `pool`, `client`, `error`);
+ *
+ * and one of this pool's own:
+ *
+ * - `drop` ({@link DropMessage}: `pool`, `client`, `reason`): a context's
+ *   client was unmapped, for one of the {@link DropReason}s.
+ *
+ * Nothing is measured or built while a channel has no subscriber.
  *
  * @example
  * ```ts
  * import { subscribe } from 'node:diagnostics_channel';
  * import { TestClient } from '@clonepool/core/testing';
- * import { channels, MappedPool } from '@clonepool/mapped-pool';
+ * import { channelNames, type DropMessage, MappedPool } from '@clonepool/mapped-pool';
  *
- * subscribe(channels.drop.name, (message) => console.log('dropped:', (message as { reason: string }).reason));
+ * subscribe(channelNames.drop, (message) => console.log('dropped:', (message as DropMessage).reason));
  * const pool = new MappedPool(new TestClient());
  * await pool.run(() => pool.use((client) => client.ping()));
  * await pool.close();
+ * console.log(channelNames.reserve);
  * // → dropped: scope-end
+ * // → clonepool:mapped-pool:reserve
  * ```
  */
-export const channels: {
-  readonly clone: Channel;
-  readonly drop: Channel;
-  readonly closeError: Channel;
-} = {
-  clone: channel('clonepool:mapped-pool:clone'),
-  drop: channel('clonepool:mapped-pool:drop'),
-  closeError: channel('clonepool:mapped-pool:close-error'),
-};
+export const channelNames: PoolChannelNames<'mapped-pool'> & { readonly drop: 'clonepool:mapped-pool:drop' } =
+  Object.freeze({ ...poolChannelNames('mapped-pool'), drop: 'clonepool:mapped-pool:drop' } as const);
 
 /**
  * Why a context's client was dropped:
@@ -45,3 +56,31 @@ export const channels: {
  * - `close` — the pool was closed.
  */
 export type DropReason = 'relinquish' | 'scope-end' | 'discard' | 'reclaim' | 'idle' | 'close';
+
+/**
+ * Published on `clonepool:mapped-pool:drop` when a context's client is
+ * dropped: unmapped from its context and closed once its last lease is
+ * released.
+ *
+ * @typeParam C - The type of the pooled clients.
+ *
+ * @example
+ * ```ts
+ * import type { DropMessage } from '@clonepool/mapped-pool';
+ *
+ * const line = ({ reason }: DropMessage) => (reason === 'reclaim' ? 'a context was lost without ending' : `dropped: ${reason}`);
+ * console.log(line({ pool: undefined as never, client: {}, reason: 'idle' }));
+ * // → dropped: idle
+ * ```
+ */
+export interface DropMessage<C = unknown> {
+  /** The pool that dropped it. */
+  readonly pool: Pool<C, MappedPoolStats>;
+  /** The client; `undefined` when its clone was still being made (it is closed once it lands). */
+  readonly client: C | undefined;
+  /** Why it was dropped. */
+  readonly reason: DropReason;
+}
+
+/** The package's own channel, made once; the shared ones are published through core's `PoolChannels`. */
+export const dropChannel: Channel = channel(channelNames.drop);

@@ -12,6 +12,7 @@ import {
   MAX_TIMER_MS,
   type ParsedReserveOptions,
   type Pool,
+  PoolChannels,
   PoolClosedError,
   PoolExhaustedError,
   type PoolStats,
@@ -22,7 +23,7 @@ import {
   useClient,
   WaitQueue,
 } from '@clonepool/core';
-import { channels, type DropReason } from './diagnostics.js';
+import { channelNames, type DropMessage, type DropReason, dropChannel } from './diagnostics.js';
 
 /**
  * How a {@link MappedPool} maps, bounds and expires its clients.
@@ -106,6 +107,9 @@ export interface MappedPoolStats extends PoolStats {
 
 const POOL_OPTIONS: readonly string[] = ['maxClients', 'idleTimeoutMs', 'key', 'reserve'];
 
+/** What a {@link Mapping} tells its pool when a lease on its client ends. */
+type Settle<C> = (mapping: Mapping<C>, client: C, discarded: boolean, reason: unknown, lease: Lease<C>) => void;
+
 /** Marks a context that is not the holder of a primitive `key` value. */
 const NO_KEY: unique symbol = Symbol('no key');
 
@@ -166,18 +170,18 @@ class Mapping<C> implements LeaseOwner<C> {
   closing = false;
   /** When the last hold was released (`performance.now()`), for the idle timeout. */
   idleSince = 0;
-  readonly #onSettle: (mapping: Mapping<C>, discarded: boolean) => void;
+  readonly #onSettle: Settle<C>;
 
   constructor(
-    onSettle: (mapping: Mapping<C>, discarded: boolean) => void,
+    onSettle: Settle<C>,
     readonly unscoped: boolean,
     readonly key: unknown,
   ) {
     this.#onSettle = onSettle;
   }
 
-  settle(_client: C, discarded: boolean): void {
-    this.#onSettle(this, discarded);
+  settle(client: C, discarded: boolean, reason: unknown, lease: Lease<C>): void {
+    this.#onSettle(this, client, discarded, reason, lease);
   }
 }
 
@@ -239,7 +243,10 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
   /** Every mapping whose clone is not yet closed: what `close()` waits for. */
   readonly #mappings = new Set<Mapping<C>>();
   readonly #reclaimer = new FinalizationRegistry<Mapping<C>>((mapping) => this.#drop(mapping, 'reclaim'));
-  readonly #onSettle = (mapping: Mapping<C>, discarded: boolean): void => this.#settle(mapping, discarded);
+  readonly #onSettle: Settle<C> = (mapping, client, discarded, reason, lease) =>
+    this.#settle(mapping, client, discarded, reason, lease);
+  /** Publishes on the package's diagnostics channels; a no-op read per event while nobody listens. */
+  readonly #channels: PoolChannels<C> = new PoolChannels<C>(this, channelNames);
   /** Capacity taken: mappings not yet dropped (cloning or mapped), plus slots handed to waiters that have not mapped yet. */
   #slots = 0;
   #size = 0;
@@ -347,6 +354,13 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
    * @returns A lease on the context's client.
    */
   reserve(options?: ReserveOptions): Promise<Lease<C>> {
+    // Observed only while someone listens: otherwise the promise goes back as it is, with nothing measured.
+    if (this.#channels.observesReserves)
+      return this.#channels.observeReserve(performance.now(), this.#reserve(options));
+    return this.#reserve(options);
+  }
+
+  #reserve(options: ReserveOptions | undefined): Promise<Lease<C>> {
     let context: Context<C>;
     try {
       context = this.#key === undefined ? (this.#storage.getStore() ?? this.#root) : this.#keyed(this.#key());
@@ -538,33 +552,34 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
     // carry the context as their async store and keep it alive for as long as
     // the client is open, so it could never be reclaimed.
     this.#startSweep();
+    const start = this.#channels.cloneStarted();
     let made: C | Promise<C>;
     try {
       made = this.#outside(() => this.#master.clone());
     } catch (error) {
-      this.#cloneFailed(context, mapping);
+      this.#cloneFailed(context, mapping, error, start);
       throw error;
     }
     if (isPromiseLike(made)) {
       const cloning = Promise.resolve(made);
       mapping.cloning = cloning;
       cloning.then(
-        (client) => this.#cloned(mapping, client),
-        () => this.#cloneFailed(context, mapping),
+        (client) => this.#cloned(mapping, client, start),
+        (error: unknown) => this.#cloneFailed(context, mapping, error, start),
       );
     } else {
       // A synchronous clone is lent at once, without a promise and a turn of the microtask queue.
-      this.#cloned(mapping, made);
+      this.#cloned(mapping, made, start);
     }
     return mapping;
   }
 
-  #cloned(mapping: Mapping<C>, client: C): void {
+  #cloned(mapping: Mapping<C>, client: C, start: number | undefined): void {
     mapping.cloning = undefined;
     mapping.clone = client;
     if (this.#idleTimeoutMs !== undefined) mapping.idleSince = performance.now();
     this.#clones++;
-    if (channels.clone.hasSubscribers) channels.clone.publish({ pool: this, client });
+    this.#channels.cloned(client, start);
     if (mapping.dropped) {
       this.#closeIfUnused(mapping);
     } else {
@@ -574,7 +589,8 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
   }
 
   /** The clone rejected: the reserves waiting for it reject too; the context is left empty for a later retry. */
-  #cloneFailed(context: Context<C>, mapping: Mapping<C>): void {
+  #cloneFailed(context: Context<C>, mapping: Mapping<C>, error: unknown, start: number | undefined): void {
+    this.#channels.cloneFailed(error, start);
     mapping.cloning = undefined;
     if (!mapping.dropped) {
       mapping.dropped = true;
@@ -588,7 +604,9 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
     this.#checkDrained();
   }
 
-  #settle(mapping: Mapping<C>, discarded: boolean): void {
+  #settle(mapping: Mapping<C>, client: C, discarded: boolean, reason: unknown, lease: Lease<C>): void {
+    this.#channels.released(lease, client, discarded);
+    if (discarded) this.#channels.discarded(client, reason);
     this.#reserved--;
     mapping.holds--;
     if (discarded && !mapping.dropped) this.#drop(mapping, 'discard');
@@ -623,7 +641,9 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
     if (reason === 'reclaim') this.#reclaimed++;
     else if (reason === 'idle') this.#idleClosed++;
     else if (reason !== 'close') this.#relinquished++;
-    if (channels.drop.hasSubscribers) channels.drop.publish({ pool: this, client: mapping.clone, reason });
+    if (dropChannel.hasSubscribers) {
+      dropChannel.publish({ pool: this, client: mapping.clone, reason } satisfies DropMessage<C>);
+    }
     if (reason === 'scope-end') this.#closeNextTurn(mapping);
     else this.#closeIfUnused(mapping);
     return true;
@@ -663,7 +683,7 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
       this.#checkDrained();
     };
     closeClient(client).then(closed, (error: unknown) => {
-      if (channels.closeError.hasSubscribers) channels.closeError.publish({ pool: this, client, error });
+      this.#channels.closeFailed(client, error);
       closed();
     });
   }
