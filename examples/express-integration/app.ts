@@ -17,9 +17,22 @@ export interface ItemsApp {
   close(): Promise<void>;
 }
 
-export function createItemsApp(servers: ServerList): ItemsApp {
+/** How many requests hold a client at once, and how long a request waits for one beyond that. */
+export interface ItemsAppOptions {
+  /** @default 64 */
+  readonly maxClients?: number;
+  /** @default 2000 */
+  readonly reserveTimeoutMs?: number;
+}
+
+export function createItemsApp(servers: ServerList, options: ItemsAppOptions = {}): ItemsApp {
   const master = new Client(servers, { keyPrefix: 'items:' });
-  const pool = new MappedPool(master);
+  // A server's pool: bounded, and a request beyond the bound waits its turn
+  // for a while (then 503) rather than failing at once as pylibmc's default does.
+  const pool = new MappedPool(master, {
+    maxClients: options.maxClients ?? 64,
+    reserve: { block: true, timeoutMs: options.reserveTimeoutMs ?? 2_000 },
+  });
   const clientIds = new WeakMap<Client, number>();
   let nextClientId = 1;
   const clientId = (client: Client): number => {
@@ -88,6 +101,12 @@ export function createItemsApp(servers: ServerList): ItemsApp {
       code === 'ERR_VALUE_TOO_LARGE'
     ) {
       res.status(400).json({ error: code, message: (error as Error).message });
+    } else if (code === 'ERR_RESERVE_TIMEOUT' || code === 'ERR_POOL_CLOSED') {
+      // Every client stayed busy for reserve.timeoutMs, or the app is shutting down: try again later.
+      res
+        .set('Retry-After', '1')
+        .status(503)
+        .json({ error: code, message: (error as Error).message });
     } else if (typeof status === 'number' && status >= 400 && status < 500) {
       res
         .status(status)

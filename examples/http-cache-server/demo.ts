@@ -170,8 +170,8 @@ function explainWaits(stats: ClientPoolStats): string {
   }
   return (
     `Why the pool waited: ${shared}. When all ${clients} were lent out, a request waited for the next ` +
-    `client given back, in arrival order (the server reserves with block: true and timeoutMs ` +
-    `${DEFAULT_RESERVE_TIMEOUT_MS}): ${stats.waits} of ${stats.reserves} reserves waited, at most ` +
+    `client given back, in arrival order (the server's pool waits: reserve: { block: true, timeoutMs: ` +
+    `${DEFAULT_RESERVE_TIMEOUT_MS} }): ${stats.waits} of ${stats.reserves} reserves waited, at most ` +
     `${stats.maxWaiting} at once, and ${stats.timeouts} gave up (answered 503).`
   );
 }

@@ -70,10 +70,14 @@ export function createCacheServer(options: CacheServerOptions): CacheServer {
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const master = new Client(options.servers, options.clientOptions);
   // The master's own connections are never used for requests; it is only cloned.
+  // A server's pool waits for a client, for a while: a burst queues in arrival
+  // order instead of failing at once (pylibmc's default), and a stuck one ends
+  // in ERR_RESERVE_TIMEOUT, answered 503.
+  const reserve = { block: true, timeoutMs: reserveTimeoutMs };
   const pool =
     options.strategy === 'mapped'
-      ? new MappedPool(master, { maxClients: concurrency })
-      : new ClientPool(master, concurrency);
+      ? new MappedPool(master, { maxClients: concurrency, reserve })
+      : new ClientPool(master, concurrency, { reserve });
   let closing: Promise<void> | undefined;
   // Numbers the clones as they first serve, for the X-Client header.
   const clientNumbers = new WeakMap<Client, number>();
@@ -125,13 +129,10 @@ export function createCacheServer(options: CacheServerOptions): CacheServer {
     }
     let value: unknown;
     try {
-      value = await pool.use(
-        (client) => {
-          res.setHeader('X-Client', String(clientNumber(client)));
-          return client.get(key);
-        },
-        { block: true, timeoutMs: reserveTimeoutMs },
-      );
+      value = await pool.use((client) => {
+        res.setHeader('X-Client', String(clientNumber(client)));
+        return client.get(key);
+      });
     } catch (error) {
       const { status, code, message } = describeError(error);
       if (status === 503) res.setHeader('Retry-After', '1');

@@ -25,9 +25,22 @@ interface User {
   readonly name: string;
 }
 
-export function createProfileServer(servers: ServerList): ProfileServer {
+/** How many requests hold a client at once, and how long a request waits for one beyond that. */
+export interface ProfileServerOptions {
+  /** @default 64 */
+  readonly maxClients?: number;
+  /** @default 2000 */
+  readonly reserveTimeoutMs?: number;
+}
+
+export function createProfileServer(servers: ServerList, options: ProfileServerOptions = {}): ProfileServer {
   const master = new Client(servers, { keyPrefix: 'profiles:' });
-  const pool = new MappedPool(master);
+  // A server's pool: bounded, and a request beyond the bound waits its turn
+  // for a while (then 503) rather than failing at once as pylibmc's default does.
+  const pool = new MappedPool(master, {
+    maxClients: options.maxClients ?? 64,
+    reserve: { block: true, timeoutMs: options.reserveTimeoutMs ?? 2_000 },
+  });
   // Numbers the clones, so responses can show which client served what.
   const clientIds = new WeakMap<Client, number>();
   let nextClientId = 1;
@@ -111,7 +124,21 @@ export function createProfileServer(servers: ServerList): ProfileServer {
     send(res, 404, { error: 'not found', try: ['/users/<id>', '/slow/<id>?steps=10'] });
   }
 
-  const server = createServer(withContext(pool, handle));
+  const server = createServer(
+    withContext(pool, handle, {
+      onError: (error, _req, res) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const code = String((error as { code?: unknown }).code ?? 'ERR_INTERNAL');
+        // Every client stayed busy for reserve.timeoutMs, or the server is shutting down: try again later.
+        const busy = code === 'ERR_RESERVE_TIMEOUT' || code === 'ERR_POOL_CLOSED';
+        if (busy) res.setHeader('Retry-After', '1');
+        send(res, busy ? 503 : 500, { error: code, message: (error as Error).message });
+      },
+    }),
+  );
   let closing: Promise<void> | undefined;
   return {
     server,

@@ -104,6 +104,26 @@ describe('a body that arrives in slow chunks', () => {
   });
 });
 
+describe('a busy pool', () => {
+  it('makes a request beyond maxClients wait for a client, and answers 503 once reserve.timeoutMs has passed', async () => {
+    const small = createItemsApp(memcached.address, { maxClients: 1, reserveTimeoutMs: 100 });
+    const smallUrl = await small.listen(0);
+    try {
+      // Take the only client from outside any request, in the pool's root context.
+      const held = await small.pool.reserve();
+      const refused = await fetch(`${smallUrl}/items/busy`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await refused.json()).toMatchObject({ error: 'ERR_RESERVE_TIMEOUT' });
+      held.release();
+      small.pool.relinquish();
+      expect((await fetch(`${smallUrl}/items/busy`)).status).toBe(404);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('main.ts', () => {
   it('starts its own memcached, serves PUT and GET, and closes on SIGINT', async () => {
     const program = run('main.ts', { MEMCACHED_SERVERS: '', PORT: '0' });

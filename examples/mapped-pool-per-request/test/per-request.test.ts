@@ -75,6 +75,28 @@ describe('a MappedPool through withContext', () => {
     expect(after.clones - before.clones).toBe(1);
   });
 
+  it('makes a request beyond maxClients wait for a client, and answers 503 once reserve.timeoutMs has passed', async () => {
+    const small = createProfileServer(memcached.address, { maxClients: 1, reserveTimeoutMs: 400 });
+    const smallUrl = await small.listen(0);
+    try {
+      const slow = fetch(`${smallUrl}/slow/holder?steps=20`);
+      await expect.poll(() => small.pool.stats().size, { timeout: 5_000 }).toBe(1);
+      const refused = await fetch(`${smallUrl}/users/late`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await refused.json()).toMatchObject({ error: 'ERR_RESERVE_TIMEOUT' });
+      expect((await slow).status).toBe(200);
+      // A wait shorter than the timeout is served: the request waits for the holder's client to be dropped.
+      const holder = fetch(`${smallUrl}/slow/holder?steps=1`);
+      await expect.poll(() => small.pool.stats().size, { timeout: 5_000 }).toBe(1);
+      const waited = await fetch(`${smallUrl}/users/late`);
+      expect(waited.status).toBe(200);
+      expect((await holder).status).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('serves a slow request to the end on one client', async () => {
     const response = await fetch(`${url}/slow/patient?steps=4`);
     const body = (await response.json()) as { clients: number[] };
