@@ -134,6 +134,12 @@ export class CommandWriter {
     if (noreply) tail += ' noreply';
     this.#ascii(tail);
     this.#crlf();
+    this.#data(value, inline);
+  }
+
+  /** A value's data block and its CRLF, after a header written with room for it when `inline`. */
+  #data(value: Encoded, inline: boolean): void {
+    const { length } = value;
     const bytes = value.bytes;
     if (typeof bytes === 'string') {
       const buffer = this.#buffer as FastWrites;
@@ -149,6 +155,27 @@ export class CommandWriter {
       this.#room(2);
     }
     this.#crlf();
+  }
+
+  /**
+   * `mg <prefix><key> <flags>\r\n`, memcached's meta get: `flags` are the meta flags
+   * (`v c f N30 R10`), each checked by the caller.
+   */
+  metaGet(prefix: string, key: string, flags: string): void {
+    this.#keyed('mg', prefix, key, ` ${flags}`);
+  }
+
+  /** `ms <prefix><key> <length> <flags>\r\n` and the value's data block: a meta set (`T300 F16 C42`). */
+  metaSet(prefix: string, key: string, value: Encoded, flags: string): void {
+    const inline = typeof value.bytes === 'string' || value.length < BY_REFERENCE_BYTES;
+    // Room for the data block and its CRLF too, when it is copied in.
+    this.#keyed('ms', prefix, key, ` ${value.length} ${flags}`, inline ? value.length + 2 : 0);
+    this.#data(value, inline);
+  }
+
+  /** `md <prefix><key>[ <flags>]\r\n`, a meta delete: with `I`, it marks the item stale instead. */
+  metaDelete(prefix: string, key: string, flags: string): void {
+    this.#keyed('md', prefix, key, flags === '' ? '' : ` ${flags}`);
   }
 
   /** `delete <prefix><key>\r\n`. */
@@ -186,9 +213,12 @@ export class CommandWriter {
     this.#line(`verbosity ${level}`);
   }
 
-  /** `<command> <prefix><key><tail>\r\n`, written in pieces: no string is built for the line. */
-  #keyed(command: string, prefix: string, key: string, tail: string): void {
-    this.#room(command.length + prefix.length + key.length + tail.length + 3);
+  /**
+   * `<command> <prefix><key><tail>\r\n`, written in pieces: no string is built for the line;
+   * with room for `more` bytes after it (a data block).
+   */
+  #keyed(command: string, prefix: string, key: string, tail: string, more = 0): void {
+    this.#room(command.length + prefix.length + key.length + tail.length + 3 + more);
     this.#ascii(command);
     this.#buffer[this.#end++] = 32;
     if (prefix !== '') this.#ascii(prefix);

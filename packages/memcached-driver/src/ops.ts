@@ -14,6 +14,8 @@
  * | `version` | `version` (also failover's probe) | `VERSION <v>` |
  * | `probe` | the `version` a connection with credentials sends first | `VERSION <v>`, or `CLIENT_ERROR unauthenticated` |
  * | `auth` | the ASCII auth `set` | `STORED` |
+ * | `meta-get` | `mg` (getOrSet) | `VA <size> <flags>` and the value, or `EN` |
+ * | `meta` | `ms`, `md` (getOrSet, invalidate) | `HD`, or `NS`/`EX`/`NF` |
  */
 export type OpKind =
   | 'get'
@@ -27,7 +29,9 @@ export type OpKind =
   | 'stats'
   | 'version'
   | 'probe'
-  | 'auth';
+  | 'auth'
+  | 'meta-get'
+  | 'meta';
 
 /** An operation waiting in a connection's ring for its reply. */
 export type WaitingOp = Op | BatchOp;

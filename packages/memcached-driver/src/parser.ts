@@ -9,6 +9,11 @@ export interface ReplySink {
   onLine(src: Buffer, start: number, end: number): void;
   /** A `VALUE <key> <flags> <bytes> [<cas>]` header; `casStart` is -1 without a CAS. */
   onValueHeader(src: Buffer, keyStart: number, keyEnd: number, flags: number, casStart: number, casEnd: number): void;
+  /**
+   * A meta `VA <bytes> <flags>*` header: `start..end` is what follows the length (the
+   * returned flags, such as ` c42 f16 W`; empty without any). Its data block comes next.
+   */
+  onMetaHeader(src: Buffer, start: number, end: number): void;
   /** The data block of the last header. `owned` says `src` holds this block alone (it may be handed to the caller as is). */
   onValue(src: Buffer, start: number, end: number, owned: boolean): void;
 }
@@ -135,7 +140,25 @@ export class ReplyParser {
       this.#valueHeader(src, start + 6, end);
       return;
     }
+    // "VA "
+    if (end - start > 3 && src[start] === 0x56 && src[start + 1] === 0x41 && src[start + 2] === SPACE) {
+      this.#metaHeader(src, start + 3, end);
+      return;
+    }
     this.#sink.onLine(src, start, end);
+  }
+
+  /** `VA <bytes>[ <flags>]`, from `i` just after `VA `: a meta get's hit, whose data block follows. */
+  #metaHeader(src: Buffer, i: number, end: number): void {
+    let bytes = 0;
+    const bytesStart = i;
+    for (let c = src[i]!; i < end && c !== SPACE; c = src[++i]!) {
+      if (c < 0x30 || c > 0x39) throw new MalformedReplyError('the length of a VA line is not a number');
+      bytes = bytes * 10 + (c - 0x30);
+    }
+    if (i === bytesStart || bytes > MAX_DATA_BYTES) throw new MalformedReplyError('a VA line has a bad length');
+    this.#sink.onMetaHeader(src, i, end);
+    this.#dataLength = bytes;
   }
 
   /**

@@ -40,12 +40,36 @@ function words(replies: Record<string, unknown>): readonly Word[] {
 }
 
 /** The kinds whose every success is one word, with what each word means. The first is the common one. */
-const WORDS: Readonly<Record<'store' | 'delete' | 'touch' | 'ok', readonly Word[]>> = {
+const WORDS: Readonly<Record<'store' | 'delete' | 'touch' | 'ok' | 'meta', readonly Word[]>> = {
   store: words({ STORED: true, NOT_STORED: false, EXISTS: false, NOT_FOUND: false }),
   delete: words({ DELETED: true, NOT_FOUND: false }),
   touch: words({ TOUCHED: true, NOT_FOUND: false }),
   ok: [{ reply: OK, value: undefined }],
+  // ms and md without return flags: done, or not stored, the CAS differs, not found.
+  meta: words({ HD: true, NS: false, EX: false, NF: false }),
 };
+
+/** A meta get's miss (`EN`, "end"). */
+const EN = bytes('EN');
+
+/**
+ * A meta get's hit, as `mg <key> v c f` with `N`/`R` answers it: the value, the
+ * CAS and flags asked for, and the flags memcached adds on its own (protocol.txt):
+ * `W` this caller won the right to refresh the item, `Z` that right was already
+ * handed out, `X` the item is stale (marked by `md … I`).
+ */
+export class MetaItem {
+  value: unknown = undefined;
+  cas: bigint | undefined = undefined;
+  /** The item's client flags. */
+  flags = 0;
+  /** The data's length in bytes. */
+  size = 0;
+  win = false;
+  stale = false;
+  /** `Z`: someone else won the right to refresh it. */
+  lost = false;
+}
 
 function is(src: Buffer, start: number, end: number, literal: Buffer): boolean {
   if (end - start !== literal.length) return false;
@@ -129,7 +153,12 @@ export class Replies implements ReplySink {
       case 'delete':
       case 'touch':
       case 'ok':
+      case 'meta':
         this.#word(op, WORDS[op.kind], src, start, end);
+        return;
+      case 'meta-get':
+        if (is(src, start, end, EN)) this.#resolve(op, undefined);
+        else this.#unexpected(op, src, start, end);
         return;
       case 'arith':
         this.#arith(op, src, start, end);
@@ -177,9 +206,48 @@ export class Replies implements ReplySink {
     op.flags = flags;
   }
 
+  onMetaHeader(src: Buffer, start: number, end: number): void {
+    const op = this.#waiting.peek();
+    if (op?.kind !== 'meta-get') throw new MalformedReplyError('a VA came for a command that is not a meta get');
+    const item = new MetaItem();
+    // Each returned flag is a letter and its token, separated by spaces, in any order.
+    for (let i = start; i < end; i++) {
+      const c = src[i];
+      if (c === 0x20) continue;
+      let j = i + 1;
+      while (j < end && src[j] !== 0x20) j++;
+      switch (c) {
+        case 0x63: // c<cas>
+          item.cas = token(src, i + 1, j);
+          break;
+        case 0x66: // f<flags>
+          item.flags = Number(token(src, i + 1, j));
+          break;
+        case 0x57: // W
+          item.win = true;
+          break;
+        case 0x5a: // Z
+          item.lost = true;
+          break;
+        case 0x58: // X
+          item.stale = true;
+          break;
+      }
+      i = j;
+    }
+    if (item.cas === undefined) throw new MalformedReplyError('a VA line for a meta get has no CAS');
+    if (item.flags > 0xffffffff) throw new MalformedReplyError('a VA line has bad flags');
+    op.flags = item.flags;
+    op.result = item;
+  }
+
   onValue(src: Buffer, start: number, end: number, owned: boolean): void {
-    // The parser calls this only after onValueHeader accepted the header for this op.
+    // The parser calls this only after onValueHeader or onMetaHeader accepted the header for this op.
     const op = this.#waiting.peek() as Op | BatchOp;
+    if (op.kind === 'meta-get') {
+      this.#metaValue(op, src, start, end, owned);
+      return;
+    }
     let value: unknown;
     try {
       value = decodeValue(op.flags, src, start, end, owned, this.#maxValueBytes);
@@ -190,6 +258,19 @@ export class Replies implements ReplySink {
     if (op.kind === 'batch') op.hits.set(op.current, value);
     else if (op.kind === 'gets') op.result = { value, cas: op.cas };
     else op.result = value;
+  }
+
+  /** A meta get's data block ends its reply: it settles the op at once (there is no END). */
+  #metaValue(op: Op, src: Buffer, start: number, end: number, owned: boolean): void {
+    const item = op.result as MetaItem;
+    item.size = end - start;
+    try {
+      item.value = decodeValue(op.flags, src, start, end, owned, this.#maxValueBytes);
+    } catch (error) {
+      this.#reject(op, error as Error);
+      return;
+    }
+    this.#resolve(op, item);
   }
 
   #resolve(op: WaitingOp, value: unknown): void {
@@ -281,6 +362,13 @@ export class Replies implements ReplySink {
     if (error === undefined) throw new MalformedReplyError(`unexpected reply ${quote(src, start, end)}`);
     this.#reject(op, error);
   }
+}
+
+/** A meta flag's token `src[start..end)`: decimal digits, read as a bigint. */
+function token(src: Buffer, start: number, end: number): bigint {
+  const text = src.toString('latin1', start, end);
+  if (!/^\d+$/.test(text)) throw new MalformedReplyError(`a meta flag holds ${JSON.stringify(text.slice(0, 30))}`);
+  return BigInt(text);
 }
 
 /** The error an error reply stands for, or `undefined` for any other line. */

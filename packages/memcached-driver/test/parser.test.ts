@@ -16,6 +16,7 @@ function recorder(): { sink: ReplySink; events: string[] } {
         events.push(
           `value ${src.toString('latin1', ks, ke)} ${flags} ${cs < 0 ? '-' : src.toString('latin1', cs, ce)}`,
         ),
+      onMetaHeader: (src, start, end) => events.push(`meta${src.toString('latin1', start, end)}`),
       onValue: (src, start, end) => events.push(`data ${JSON.stringify(src.toString('latin1', start, end))}`),
     },
   };
@@ -92,6 +93,35 @@ describe('ReplyParser', () => {
   ])('throws MalformedReplyError on %s', (_, text) => {
     const { sink } = recorder();
     expect(() => new ReplyParser(sink).feed(Buffer.from(text))).toThrow(MalformedReplyError);
+  });
+
+  it('reads meta VA headers by their length, with their flags, however the stream is cut (property)', () => {
+    const data = 'a\r\nEN\r\nVA 1 W\r\n';
+    const stream = Buffer.from(
+      `VA ${data.length} c7 f16 W\r\n${data}\r\nVA 0 c8 f0 Z\r\n\r\nEN\r\nVA 2\r\nhi\r\nHD\r\n`,
+      'latin1',
+    );
+    const expected = [
+      'meta c7 f16 W',
+      `data ${JSON.stringify(data)}`,
+      'meta c8 f0 Z',
+      'data ""',
+      'line EN',
+      'meta',
+      'data "hi"',
+      'line HD',
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: stream.length }), (size) => {
+        const { sink, events } = recorder();
+        const parser = new ReplyParser(sink);
+        for (let at = 0; at < stream.length; at += size) parser.feed(stream.subarray(at, at + size));
+        expect(events).toEqual(expected);
+      }),
+    );
+    for (const text of ['VA x c1\r\n', 'VA  c1\r\n', 'VA 1 c1\r\nab\r\n']) {
+      expect(() => new ReplyParser(recorder().sink).feed(Buffer.from(text))).toThrow(MalformedReplyError);
+    }
   });
 });
 

@@ -156,6 +156,7 @@ describe('values from 4 KiB to 16 KiB are cut from a shared 64 KiB slab', () => 
           const parser = new ReplyParser({
             onLine: () => {},
             onValueHeader: () => {},
+            onMetaHeader: () => {},
             onValue: (src, start, end, owned) =>
               kept.push(decodeValue(0, src, start, end, owned, DEFAULT_MAX_VALUE_BYTES) as Buffer),
           });
@@ -200,6 +201,7 @@ function parseEvents(stream: Buffer, chunkSize: number): string[] {
     onLine: (src, start, end) => events.push(`line ${src.toString('latin1', start, end)}`),
     onValueHeader: (src, ks, ke, flags, cs, ce) =>
       events.push(`value ${src.toString('latin1', ks, ke)} ${flags} ${cs < 0 ? '-' : src.toString('latin1', cs, ce)}`),
+    onMetaHeader: (src, start, end) => events.push(`meta${src.toString('latin1', start, end)}`),
     onValue: (src, start, end) => events.push(`data ${src.toString('latin1', start, end)}`),
   };
   const parser = new ReplyParser(sink);
