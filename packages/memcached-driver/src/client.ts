@@ -19,6 +19,13 @@ import { trace } from './diagnostics.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
 import { AppendUnsupportedError, ClientClosedError } from './errors.js';
 import { Fanout, type FanoutOwner } from './fanout.js';
+import {
+  type Flights,
+  type GetOrSetFactory,
+  type GetOrSetOptions,
+  type InvalidateOptions,
+  Refresher,
+} from './get-or-set.js';
 import { type Key, keyBytes } from './keys.js';
 import { BatchOp, Op } from './ops.js';
 import { type ClientOptions, type ParsedOptions, parseOptions } from './options.js';
@@ -185,6 +192,8 @@ class Config implements Layout {
   readonly distribution: Distribution | undefined;
   /** Whether multi-key commands go on without a failed server (`removeFailed` with several servers). */
   readonly partialMulti: boolean;
+  /** getOrSet's refreshes in flight in this process: clones share them. */
+  readonly flights: Flights = new Map();
   constructor(servers: unknown, options: unknown) {
     this.servers = parseServers(servers);
     this.options = parseOptions(options);
@@ -245,6 +254,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   readonly #owner = new AsyncResource('clonepool:memcached');
   /** What multi-key commands report their failed servers to. */
   readonly #fanoutOwner: FanoutOwner;
+  /** getOrSet and invalidate, made on first use. */
+  #refresher: Refresher | undefined = undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -752,6 +763,109 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     }
   }
 
+  // ---- stampede control ----
+
+  /**
+   * Returns the cached value of `key`, or runs `factory` and stores what it returns for
+   * `ttl` seconds, with one refresh at a time across every process and client that share
+   * the server (memcached 1.6+, meta protocol).
+   *
+   * - **One refresh**: when the value is missing or due (`ttl` passed), memcached hands the
+   *   right to refresh it to one caller; that caller's factory runs, and no other's.
+   * - **Stale while revalidate**: for `grace` seconds after `ttl`, every other caller is
+   *   served the old value at once while the refresh runs.
+   * - **Nothing to serve**: the other callers wait for the refresher's value, polling with
+   *   backoff, for at most `waitMs` (`ERR_MEMCACHED_WAIT_TIMEOUT`). If the refresher dies,
+   *   the next caller takes over once `lockTtl` has passed.
+   * - **In one process**: concurrent calls for the key (from this client and its clones)
+   *   share one request and one factory run, with the first call's factory and options.
+   * - **Factory errors** reject the refresher's call (and those sharing it) and give the
+   *   right back at once, so another caller can refresh without waiting for `lockTtl`; the
+   *   old value is kept, not overwritten.
+   *
+   * The value is stored with the client's encodings and flags, so `get` and pylibmc read
+   * it. A refreshed value is stored only if the item is still the one the refresher won:
+   * after an {@link Client.invalidate} (or a `set`) meanwhile, it is returned but not stored.
+   * Bad input rejects before anything is sent, as for `set`: the key, `ttl`, the other
+   * options (unknown names too), a factory that is not a function.
+   *
+   * One ambiguity: while a key is missing, memcached holds an empty item with flags 0 as
+   * the refresher's placeholder, so a plain `get` of the key then returns an empty
+   * `Buffer`; and an empty byte value (`Buffer.alloc(0)`) looks like that placeholder while
+   * it is being refreshed: the other callers wait for the new value instead of being served
+   * the empty one, and the factory's `stale` is `undefined`.
+   *
+   * @param factory - Computes the value; gets `{ signal, stale }` ({@link RefreshContext}).
+   * @param options - `ttl`, and `grace`, `lockTtl`, `waitMs`, `signal` ({@link GetOrSetOptions}).
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.delete('doc:user:42');
+   * let queries = 0;
+   * const loadUser = async () => {
+   *   queries++;
+   *   await new Promise((resolve) => setTimeout(resolve, 50)); // a slow query
+   *   return { id: 42, name: 'Ada' };
+   * };
+   * // Ten calls at once, and a clone's (as another process's would be): one query.
+   * const clone = client.clone();
+   * const calls = Array.from({ length: 10 }, () => client.getOrSet('doc:user:42', loadUser, { ttl: 300, grace: 60 }));
+   * calls.push(clone.getOrSet('doc:user:42', loadUser, { ttl: 300, grace: 60 }));
+   * const users = await Promise.all(calls);
+   * console.log(users[10], queries);
+   * await Promise.all([client.close(), clone.close()]);
+   * // → { id: 42, name: 'Ada' } 1
+   * ```
+   */
+  getOrSet<V = Value>(key: Key, factory: GetOrSetFactory<V>, options: GetOrSetOptions): Promise<V> {
+    return trace('getOrSet', key, this, this.#getOrSet, key, factory, options) as Promise<V>;
+  }
+
+  #getOrSet(key: Key, factory: unknown, options: unknown): Promise<unknown> {
+    return this.#refresh().getOrSet(key, factory, options);
+  }
+
+  /**
+   * Marks the value of `key` stale instead of deleting it (`md … I`): `getOrSet` callers
+   * keep being served it for `grace` seconds while one of them refreshes it. The safe way to
+   * react to a write in the database: no herd, and a refresh that read the database before
+   * the write is not stored. Resolves `false` if the key was not there.
+   *
+   * `grace` omitted keeps the item's remaining TTL; `0` deletes the item. A plain `get`
+   * still returns a stale value: only `getOrSet` knows it is stale.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+   * await client.delete('doc:price');
+   * console.log(await client.getOrSet('doc:price', () => 10, { ttl: 300 }));
+   * // The price changed in the database: the next getOrSet refreshes it.
+   * console.log(await client.invalidate('doc:price', { grace: 30 }));
+   * console.log(await client.getOrSet('doc:price', () => 12, { ttl: 300 }));
+   * await client.close();
+   * // → 10
+   * // → true
+   * // → 12
+   * ```
+   */
+  invalidate(key: Key, options?: InvalidateOptions): Promise<boolean> {
+    return trace('invalidate', key, this, this.#invalidate, key, options);
+  }
+
+  #invalidate(key: Key, options: InvalidateOptions | undefined): Promise<boolean> {
+    return this.#refresh().invalidate(key, options);
+  }
+
+  #refresh(): Refresher {
+    this.#refresher ??= new Refresher(this.#config.flights, this.#config.options, (bytes) => this.#readyFor(bytes));
+    return this.#refresher;
+  }
+
   // ---- other keyed commands ----
 
   /**
@@ -1065,6 +1179,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
+    // First, while the connections still take commands: a refresh left without callers gives its right back.
+    this.#refresher?.close();
     this.#closed = true;
     this.#closing = this.#topology.close().then(() => {
       if (this.listenerCount('close') > 0) this.emit('close');

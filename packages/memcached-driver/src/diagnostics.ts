@@ -97,6 +97,55 @@ export interface RejoinMessage {
 }
 
 /**
+ * What subscribers of `clonepool:memcached:get-or-set` receive: what a
+ * `getOrSet` did about a key that was missing or due for a refresh, in this
+ * process. Count `win` and `takeover` across processes to see how many refreshes
+ * ran per expiry (one, when the herd is held back), `stale` to see readers
+ * served the old value instead of waiting, `wait` and `timeout` to see callers
+ * that had nothing to serve.
+ *
+ * | event | when | how often |
+ * |---|---|---|
+ * | `win` | this process won the right to refresh the key: its factory runs | once per refresh |
+ * | `takeover` | as `win`, after waiting for another caller's refresh that was given back (its factory failed) or abandoned (its process died; taken over once its `lockTtl` ran out) | once per refresh |
+ * | `stale` | a caller was served the old value while another refreshes it | per caller |
+ * | `wait` | nothing to serve while another caller refreshes: this process polls for its value | once per wait |
+ * | `timeout` | a caller waited `waitMs` and got no value (`ERR_MEMCACHED_WAIT_TIMEOUT`) | per caller |
+ * | `error` | the factory threw or returned what cannot be stored: the right to refresh was given back | once per refresh |
+ * | `store-error` | the factory's value could not be written (the callers still get it) | once per refresh |
+ *
+ * @example
+ * ```ts
+ * import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+ * import { Client, channelNames, type GetOrSetMessage } from '@clonepool/memcached';
+ *
+ * const onEvent = (message: unknown) => {
+ *   const { event, key } = message as GetOrSetMessage;
+ *   console.log(event, key);
+ * };
+ * subscribe(channelNames.getOrSet, onEvent);
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.delete('doc:herd');
+ * await client.getOrSet('doc:herd', () => 'computed once', { ttl: 60 });
+ * console.log(await client.getOrSet('doc:herd', () => 'not run', { ttl: 60 }));
+ * unsubscribe(channelNames.getOrSet, onEvent);
+ * await client.close();
+ * // → win doc:herd
+ * // → computed once
+ * ```
+ */
+export interface GetOrSetMessage {
+  /** What happened; see the table above. */
+  readonly event: 'win' | 'takeover' | 'stale' | 'wait' | 'timeout' | 'error' | 'store-error';
+  /** The key as the caller gave it (without the client's `keyPrefix`). */
+  readonly key: Key;
+  /** The key's server, as `host:port` or a socket path. */
+  readonly server: string;
+  /** The factory's error (`error`) or the write's (`store-error`). */
+  readonly error?: unknown;
+}
+
+/**
  * The names of this package's channels, one table as undici keeps them.
  *
  * @example
@@ -105,18 +154,22 @@ export interface RejoinMessage {
  *
  * console.log(channelNames.command);
  * console.log(channelNames.eject, channelNames.rejoin);
+ * console.log(channelNames.getOrSet);
  * // → clonepool:memcached:command
  * // → clonepool:memcached:eject clonepool:memcached:rejoin
+ * // → clonepool:memcached:get-or-set
  * ```
  */
 export const channelNames: {
   readonly command: 'clonepool:memcached:command';
   readonly eject: 'clonepool:memcached:eject';
   readonly rejoin: 'clonepool:memcached:rejoin';
+  readonly getOrSet: 'clonepool:memcached:get-or-set';
 } = Object.freeze({
   command: 'clonepool:memcached:command',
   eject: 'clonepool:memcached:eject',
   rejoin: 'clonepool:memcached:rejoin',
+  getOrSet: 'clonepool:memcached:get-or-set',
 });
 
 /**
@@ -126,7 +179,8 @@ export const channelNames: {
  * skip it entirely: no context object is built. `eject` and `rejoin` are plain
  * channels that report failover (`removeFailed`) in every client: an
  * {@link EjectMessage} when a server leaves a ring, a {@link RejoinMessage}
- * when it is back.
+ * when it is back. `getOrSet` is a plain channel that reports refreshes, stale
+ * reads and waits of `getOrSet` (a {@link GetOrSetMessage}).
  *
  * @example
  * ```ts
@@ -158,10 +212,12 @@ export const channels: {
   readonly command: TracingChannel<CommandContext, CommandContext>;
   readonly eject: Channel<EjectMessage>;
   readonly rejoin: Channel<RejoinMessage>;
+  readonly getOrSet: Channel<GetOrSetMessage>;
 } = Object.freeze({
   command: tracingChannel<CommandContext, CommandContext>(channelNames.command),
   eject: channel(channelNames.eject) as Channel<EjectMessage>,
   rejoin: channel(channelNames.rejoin) as Channel<RejoinMessage>,
+  getOrSet: channel(channelNames.getOrSet) as Channel<GetOrSetMessage>,
 });
 
 /** What a traced command gets called with: up to four arguments, passed on as they are. */

@@ -496,3 +496,82 @@ export class InvalidServerError extends MemcachedError {
     );
   }
 }
+
+/**
+ * `getOrSet` found nothing to serve while another caller refreshed the key, and
+ * no value came within `waitMs`. The refresher may be slow (raise `waitMs`, or
+ * give `grace` so readers are served the old value meanwhile) or gone: then
+ * another caller takes the refresh over once `lockTtl` has passed.
+ * Code `ERR_MEMCACHED_WAIT_TIMEOUT`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.delete('doc:slow-report');
+ * const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve('report'), 300));
+ * // The first call wins the refresh and runs the factory; the second, from a clone
+ * // (as another process would), waits for it at most 50 ms.
+ * const winner = client.getOrSet('doc:slow-report', slow, { ttl: 60 });
+ * await new Promise((resolve) => setTimeout(resolve, 20));
+ * const other = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await other.getOrSet('doc:slow-report', slow, { ttl: 60, waitMs: 50 }).catch((error) => console.log(error.code));
+ * console.log(await winner);
+ * await Promise.all([client.close(), other.close()]);
+ * // → ERR_MEMCACHED_WAIT_TIMEOUT
+ * // → report
+ * ```
+ */
+export class WaitTimeoutError extends MemcachedError {
+  /** `ERR_MEMCACHED_WAIT_TIMEOUT` */
+  static readonly code = 'ERR_MEMCACHED_WAIT_TIMEOUT';
+  /**
+   * @param server - The key's server.
+   * @param waitMs - How long the caller waited.
+   * @param lockTtl - The seconds after which a refresher that died is taken over.
+   */
+  constructor(server: string, waitMs: number, lockTtl: number) {
+    super(
+      WaitTimeoutError.code,
+      `getOrSet waited waitMs (${waitMs} ms) for another caller's refresh of the key on memcached at ${server}, and had no value to serve. Raise waitMs for a slow factory, or give grace so that readers are served the old value while one caller refreshes; if the refresher died, another caller takes over after lockTtl (${lockTtl} s).`,
+      server,
+    );
+  }
+}
+
+/**
+ * An operation's `signal` aborted it before it finished; `cause` is the
+ * signal's reason. Code `ERR_MEMCACHED_ABORTED`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * const signal = AbortSignal.abort('request closed');
+ * await client.getOrSet('doc:aborted', () => 1, { ttl: 60, signal }).catch((error) => console.log(error.code, error.cause));
+ * await client.close();
+ * // → ERR_MEMCACHED_ABORTED request closed
+ * ```
+ */
+export class OperationAbortedError extends MemcachedError {
+  /** `ERR_MEMCACHED_ABORTED` */
+  static readonly code = 'ERR_MEMCACHED_ABORTED';
+  /** @param reason - The signal's reason. */
+  constructor(reason: unknown) {
+    super(OperationAbortedError.code, 'The operation was aborted by its signal.', undefined, { cause: reason });
+  }
+}
+
+/** Describes a value for an error message without printing secrets or huge data. */
+export function show(value: unknown): string {
+  if (typeof value === 'string')
+    return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}

@@ -12,7 +12,14 @@ export {
   type ServerList,
   type WriteOptions,
 } from './client.js';
-export { type CommandContext, channelNames, channels, type EjectMessage, type RejoinMessage } from './diagnostics.js';
+export {
+  type CommandContext,
+  channelNames,
+  channels,
+  type EjectMessage,
+  type GetOrSetMessage,
+  type RejoinMessage,
+} from './diagnostics.js';
 // Key distribution (modula, ketama, the libmemcached hashes) is public as its folder exports it.
 export * from './distribution/index.js';
 export {
@@ -27,11 +34,19 @@ export {
   MemcachedClientError,
   MemcachedError,
   MemcachedServerError,
+  OperationAbortedError,
   ProtocolError,
   ServersFailedError,
   TimeoutError,
   ValueTooLargeError,
+  WaitTimeoutError,
 } from './errors.js';
+export type {
+  GetOrSetFactory,
+  GetOrSetOptions,
+  InvalidateOptions,
+  RefreshContext,
+} from './get-or-set.js';
 export { type Key, MAX_KEY_BYTES } from './keys.js';
 export { type ClientOptions, DEFAULT_MAX_VALUE_BYTES } from './options.js';
 export { DEFAULT_PORT } from './servers.js';
