@@ -48,6 +48,14 @@ describe('ASCII authentication (memcached -Y)', () => {
     await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_AUTH' });
   });
 
+  it('getOrSet and invalidate work on an authenticated connection', async () => {
+    const client = track(new Client(address, { username: 'alice', password: 's3cret', keyPrefix: 'auth-gos:' }));
+    await client.delete('k');
+    expect(await client.getOrSet('k', () => 'computed', { ttl: 60 })).toBe('computed');
+    expect(await client.invalidate('k')).toBe(true);
+    expect(await client.getOrSet('k', ({ stale }) => `after ${stale}`, { ttl: 60 })).toBe('after computed');
+  });
+
   it('no credentials against a server that wants them rejects with ERR_MEMCACHED_AUTH', async () => {
     const client = track(new Client(address));
     await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_AUTH' });
@@ -140,6 +148,15 @@ describe.skipIf(!tlsBuilt && !process.env.CI)('TLS (memcached -Z)', () => {
   it('rejects a server whose certificate it cannot verify', async () => {
     const client = track(new Client(address, { tls: true, retryTimeoutMs: 0 }));
     await expect(client.get('tls')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+  });
+
+  it('getOrSet and invalidate work over TLS', async () => {
+    const client = track(new Client(address, { tls: { ca } }));
+    const clone = track(client.clone());
+    const calls = [client, client, clone].map((c) => c.getOrSet('tls-gos', () => 'over tls', { ttl: 60 }));
+    expect(await Promise.all(calls)).toEqual(['over tls', 'over tls', 'over tls']);
+    expect(await client.invalidate('tls-gos', { grace: 10 })).toBe(true);
+    expect(await clone.getOrSet('tls-gos', ({ stale }) => `${stale}, again`, { ttl: 60 })).toBe('over tls, again');
   });
 
   it('a plain-text client gets no valid reply from a TLS port', async () => {

@@ -82,6 +82,22 @@ print('js:zlib', mc.get('js:zlib') == 'abc' * 2000)
     ]);
   });
 
+  it('getOrSet stores what pylibmc reads, compressed too, and serves what pylibmc stored', async () => {
+    const compressing = track(new Client(address, { compressionThreshold: 100 }));
+    await client.getOrSet('gos:str', () => 'héllo ✓', { ttl: 60, grace: 30 });
+    await client.getOrSet('gos:int', () => 42, { ttl: 60 });
+    await compressing.getOrSet('gos:zlib', () => 'abc'.repeat(2000), { ttl: 60 });
+    const out = await python(
+      address,
+      `
+print(repr(mc.get('gos:str')), mc.get('gos:int'), mc.get('gos:zlib') == 'abc' * 2000)
+mc.set('gos:py', 'from python')
+`,
+    );
+    expect(out).toBe("'héllo ✓' 42 True");
+    expect(await client.getOrSet('gos:py', () => 'not run', { ttl: 60 })).toBe('from python');
+  });
+
   it('counters are shared: pylibmc incr on a JS integer and JS incr on a pylibmc int', async () => {
     await client.set('js:counter', 10);
     expect(await python(address, "print(mc.incr('js:counter', 5))")).toBe('15');
