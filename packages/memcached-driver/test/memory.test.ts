@@ -1,6 +1,7 @@
 // What a client keeps alive, measured with real numbers after a collection (--expose-gc, see
 // vitest.config.ts): the buffers of a burst it has written, and the async contexts of its callers.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../src/index.ts';
 import { ownServer, sleep, track } from './support.ts';
@@ -80,5 +81,58 @@ describe('a burst', () => {
     }
     expect(after - before).toBeLessThan(8 * 1024 * 1024);
     expect(await client.get('quiet:99999')).toBe(value);
+  });
+});
+
+describe('getOrSet keeps nothing of its calls', () => {
+  it('20k calls with one long-lived signal leave no listener on it and the heap where it was', async () => {
+    const server = await ownServer();
+    const client = track(new Client(server.address));
+    // A signal that lives as long as the process (a server's shutdown signal, say).
+    const shutdown = new AbortController();
+    const rounds = async (count: number) => {
+      for (let round = 0; round < count; round++) {
+        const keys = Array.from({ length: 50 }, (_, i) => `mem:${i}`);
+        await Promise.all(keys.map((key, i) => client.getOrSet(key, () => i, { ttl: 60, signal: shutdown.signal })));
+      }
+    };
+    const heap = async (): Promise<number> => {
+      for (let i = 0; i < 3; i++) {
+        collect();
+        await sleep(20);
+      }
+      return process.memoryUsage().heapUsed;
+    };
+    await rounds(100);
+    const before = await heap();
+    await rounds(400);
+    const after = await heap();
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+    expect(after - before).toBeLessThan(1024 * 1024);
+  });
+
+  it('a caller that timed out waiting, or was aborted, leaves no timer behind', async () => {
+    const server = await ownServer();
+    // A short timeoutMs: the connections' deadline timers are gone 50 ms after their last reply.
+    const winner = track(new Client(server.address, { timeoutMs: 50 }));
+    const other = track(new Client(server.address, { timeoutMs: 50 }));
+    const timers = async () => {
+      await sleep(100);
+      return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    };
+    let release: (value: string) => void = () => {};
+    const refreshing = winner.getOrSet('k', () => new Promise<string>((resolve) => (release = resolve)), { ttl: 60 });
+    const before = await timers();
+    await expect(other.getOrSet('k', () => 'x', { ttl: 60, waitMs: 30 })).rejects.toMatchObject({
+      code: 'ERR_MEMCACHED_WAIT_TIMEOUT',
+    });
+    const controller = new AbortController();
+    const aborted = other.getOrSet('k', () => 'x', { ttl: 60, waitMs: 60_000, signal: controller.signal });
+    await sleep(30);
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'ERR_MEMCACHED_ABORTED' });
+    expect(await timers()).toBe(before);
+    release('v');
+    expect(await refreshing).toBe('v');
   });
 });
