@@ -1,13 +1,13 @@
 // getOrSet and invalidate: one refresh of a key across every process, through memcached's meta
 // protocol (memcached 1.6+). How a key's item moves, as memcached 1.6.18 answers
-// `mg <key> v c f N<lockTtl> R<grace>`:
+// `mg <key> v c f N<lockTtl> R<grace + 1>`:
 //
 //   missing ── mg N: vivifies an empty placeholder (flags 0, TTL lockTtl) ──▶ placeholder
 //     the first reader gets W (it runs the factory), every later one Z (nothing to serve: it polls)
 //   placeholder ── winner: ms … C<cas> ──▶ fresh value (TTL ttl + grace)
 //   placeholder ── winner's factory failed: md C<cas> ──▶ missing (the next reader wins at once)
 //   placeholder ── winner died: its TTL (lockTtl) ends ──▶ missing (the next poll wins: a takeover)
-//   fresh ── TTL left < grace (R): the first reader gets W, later ones Z, all with the value ──▶ due
+//   fresh ── ttl passed (TTL left ≤ grace, R): the first reader gets W, later ones Z, all with the value ──▶ due
 //   fresh, due ── invalidate: md I [T<grace>] ──▶ stale: X, W for the first reader, Z for later ones
 //   due, stale ── winner: ms … C<cas> ──▶ fresh;  factory failed: md I C<cas> ──▶ stale, W handed out again
 //
@@ -161,7 +161,7 @@ interface Request {
   /** The key's bytes as latin1, without the prefix. */
   readonly bytes: string;
   readonly factory: GetOrSetFactory<unknown>;
-  /** The mg flags: `v c f N<lockTtl>[ R<grace>]`. */
+  /** The mg flags: `v c f N<lockTtl>[ R<grace + 1>]`. */
   readonly read: string;
   /** The exptime the value is stored with: ttl + grace, converted. */
   readonly storeTtl: number;
@@ -210,7 +210,8 @@ function parseRequest(key: Key, factory: unknown, options: unknown, settings: Pa
     key,
     bytes,
     factory: factory as GetOrSetFactory<unknown>,
-    read: `v c f N${lockTtl}${recaches ? ` R${grace}` : ''}`,
+    // R<n> wins a refresh when less than n seconds are left: with grace + 1, once ttl seconds have passed.
+    read: `v c f N${lockTtl}${recaches ? ` R${grace + 1}` : ''}`,
     storeTtl: recaches ? exptime((o.ttl as number) + grace, 'ttl') : ttl,
     lockTtl,
     waitMs,

@@ -142,8 +142,9 @@ describe('getOrSet', () => {
     const prefix = fresh();
     const [a, b] = [separateClient(prefix), separateClient(prefix)];
     await a.getOrSet('k', () => 'old', { ttl: 1, grace: 60 });
-    // Due once less than grace is left of ttl + grace (memcached's clock ticks once a second).
-    await until(async () => (await rawTtl(sharedServer(), `${prefix}k`))! < 60, 5_000);
+    // Due as soon as ttl has passed, i.e. when grace is all that is left of ttl + grace (memcached's
+    // clock ticks once a second): not a second later.
+    await until(async () => (await rawTtl(sharedServer(), `${prefix}k`))! <= 60, 5_000);
     const slow = gate<string>();
     const contexts: RefreshContext<string>[] = [];
     const load = (context: RefreshContext<string>) => {
