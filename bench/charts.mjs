@@ -311,6 +311,43 @@ const SUITES = {
       },
     ];
   },
+  'get-or-set': (run, file) => {
+    const { processes, concurrency, keyCount, factoryMs } = run.settings;
+    const load = `${processes} processes × ${concurrency} callers, ${keyCount} hot keys fresh for 2 s, factory ${factoryMs} ms`;
+    // The strategies whose keys expire, as GET_OR_SET_CASES in figures.mjs labels them, shorter.
+    const cases = [
+      ['get-or-set', 'getOrSet, grace 10 s', 'ours'],
+      ['get-or-set-no-grace', 'getOrSet, no grace', 'ours'],
+      ['cache-manager', 'cache-manager wrap', 'peer'],
+      ['bentocache', 'bentocache getOrSet', 'peer'],
+      ['get-miss-set', 'get, miss, set', 'reference'],
+    ];
+    const bars = (pick) => cases.map(([id, label, kind]) => bar(label, kind, run.results[id], pick));
+    const ms = (v) => `${v.toFixed(1)} ms`;
+    return [
+      {
+        id: 'get-or-set-runs',
+        title: 'Hot keys: factory runs per key per expiry',
+        subtitle: `${load} · 1.00 is one refresh for all processes · lower is better`,
+        axis: 'factory runs per key per expiry',
+        format: (v) => v.toFixed(2),
+        bars: bars((r) => r.runsPerExpiry),
+        footer: footerOf(run, file),
+      },
+      {
+        id: 'get-or-set-p99-after-expiry',
+        title: 'Hot keys: p99 latency in the 200 ms after an expiry',
+        subtitle: `${load} · a plain get that never misses: ${ms(run.results.hit.p99Ms)} · lower is better`,
+        axis: 'p99 latency of the calls for a key started within 200 ms of its expiry (ms)',
+        format: ms,
+        bars: [
+          ...bars((r) => r.p99AfterExpiryMs),
+          bar('get, never expires', 'reference', run.results.hit, (r) => r.p99Ms),
+        ],
+        footer: footerOf(run, file),
+      },
+    ];
+  },
   distribution: (run, file) => [
     {
       id: 'distribution-serverfor',

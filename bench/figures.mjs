@@ -354,7 +354,84 @@ function keyvFigures(run, file, add) {
   add('keyv.load.after', run.loadAverage.after[0].toFixed(0));
 }
 
+/** The get-or-set suite's cases, in table order: [id in the results, label in tables]. */
+const GET_OR_SET_CASES = [
+  ['get-or-set', '`getOrSet`, grace 10 s'],
+  ['get-or-set-no-grace', '`getOrSet`, no grace'],
+  ['get-miss-set', '`get`, and on a miss the factory and `set`'],
+  ['cache-manager', 'cache-manager 7 `wrap`, `refreshThreshold` 10 s, over Keyv and `@clonepool/keyv`'],
+  ['bentocache', 'bentocache 1.6 `getOrSet`, grace 10 s, memory + Redis + Redis bus'],
+  ['get-or-set-hit', '`getOrSet` of a key that never expires'],
+  ['hit', '`get` of a key that never expires'],
+];
+
+function getOrSetFigures(run, file, add) {
+  const { results, settings } = run;
+  const msFixed = (v) => `${v.toFixed(1)} ms`;
+  for (const [id] of GET_OR_SET_CASES) {
+    const r = results[id];
+    add(
+      `get-or-set.runs.${id}`,
+      figureOf(
+        r,
+        (x) => x.runsPerExpiry,
+        (v) => (Number.isFinite(v) ? v.toFixed(2) : '—'),
+      ),
+    );
+    add(
+      `get-or-set.p99.${id}`,
+      figureOf(r, (x) => x.p99Ms, msFixed),
+    );
+    add(
+      `get-or-set.p99-after.${id}`,
+      figureOf(
+        r,
+        (x) => x.p99AfterExpiryMs,
+        (v) => (Number.isFinite(v) ? msFixed(v) : '—'),
+      ),
+    );
+  }
+  const ours = results['get-or-set'];
+  const versus = (baseline) =>
+    !ours || ours.failed || !baseline || baseline.failed
+      ? 'not measured'
+      : ratio(ours.p99AfterExpiryMs, baseline.p99Ms);
+  add('get-or-set.after.vs.hit', versus(results.hit));
+  add('get-or-set.after.vs.get-or-set-hit', versus(results['get-or-set-hit']));
+  add('get-or-set.load', load(run));
+  add(
+    'get-or-set.table',
+    `${table(
+      [
+        'how the hot keys are cached',
+        'factory runs per key per expiry',
+        'most runs in one expiry',
+        'p99 in the 200 ms after an expiry',
+        'p99 of every call',
+        'calls/s',
+      ],
+      GET_OR_SET_CASES.map(([id, label]) => {
+        const r = results[id];
+        const expiring = r !== undefined && !r.failed && r.expiries > 0;
+        return {
+          bold: id.startsWith('get-or-set') && id !== 'get-or-set-hit',
+          cells: [
+            label,
+            expiring ? r.runsPerExpiry.toFixed(2) : figureOf(r, () => '—', String),
+            expiring ? whole(r.maxRunsPerExpiry) : '—',
+            expiring ? msFixed(r.p99AfterExpiryMs) : '—',
+            figureOf(r, (x) => x.p99Ms, msFixed),
+            figureOf(r, (x) => x.callsPerSec, rate),
+          ],
+        };
+      }),
+    )}\n\n_${whole(settings.processes)} processes × ${whole(settings.concurrency)} callers in a closed loop over ${whole(settings.keyCount)} hot keys fresh for ${settings.ttlSeconds} s, factory ${settings.factoryMs} ms; ${footerOf(run, file)}; load average ${load(run)}._`,
+    true,
+  );
+}
+
 const SUITES = {
+  'get-or-set': ['getOrSet', getOrSetFigures],
   keyv: ['Keyv store', keyvFigures],
   'fifo-pool': ['FIFO pool', fifoFigures],
   'mapped-pool': ['mapped pool', mappedFigures],

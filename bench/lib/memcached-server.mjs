@@ -13,6 +13,13 @@ const START_TIMEOUT_MS = 5_000;
 const running = new Set();
 let cleanupInstalled = false;
 
+/** Kills `child` (a server we started) when this process ends, however it ends. */
+function killOnExit(child) {
+  installCleanup();
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 // Every server we start dies with us, however we stop: normal exit, an
 // uncaught error, Ctrl-C or a kill from the harness.
 function installCleanup() {
@@ -56,11 +63,35 @@ function canConnect(port) {
 }
 
 /**
+ * Waits until `child`, a server just spawned to listen on `port`, accepts connections, and
+ * resolves to its `stop()`; to `undefined` (it is killed) if it exited or did not listen in time.
+ * It dies with this process, however this process ends.
+ */
+export async function listening(child, port) {
+  killOnExit(child);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!exited && Date.now() < deadline && !(await canConnect(port))) await sleep(20);
+  if (exited || Date.now() >= deadline) {
+    child.kill('SIGKILL');
+    return undefined;
+  }
+  return () =>
+    new Promise((resolve) => {
+      if (exited) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+}
+
+/**
  * Starts one memcached on a free loopback port; resolves to
  * `{ host, port, address, stop() }` once it accepts connections.
  */
 export async function startMemcached({ threads = 2, memoryMb = 512, maxConnections = 4096 } = {}) {
-  installCleanup();
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-t', String(threads)];
@@ -72,24 +103,8 @@ export async function startMemcached({ threads = 2, memoryMb = 512, maxConnectio
     child.stderr.setEncoding('utf8').on('data', (chunk) => {
       stderr += chunk;
     });
-    running.add(child);
-    let exited = false;
-    child.once('exit', () => {
-      exited = true;
-      running.delete(child);
-    });
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (!exited && Date.now() < deadline && !(await canConnect(port))) await sleep(20);
-    if (!exited && Date.now() < deadline) {
-      const stop = () =>
-        new Promise((resolve) => {
-          if (exited) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        });
-      return { host: '127.0.0.1', port, address: `127.0.0.1:${port}`, pid: child.pid, stop };
-    }
-    child.kill('SIGKILL');
+    const stop = await listening(child, port);
+    if (stop !== undefined) return { host: '127.0.0.1', port, address: `127.0.0.1:${port}`, pid: child.pid, stop };
     // Another process may have taken the port between our probe and memcached's bind.
     if (attempt >= 2) throw new Error(`memcached did not start on port ${port}: ${stderr.trim() || 'no output'}`);
   }

@@ -79,6 +79,8 @@ describe('the figures in the docs and READMEs', () => {
       figure('memcached.multi-3servers.vs.memcached'),
       target('memcached.json', 'multi-get of 100 keys over'),
     );
+    assert.equal(figure('get-or-set.after.vs.hit'), target('get-or-set.json', 'with grace: p99'));
+    assert.equal(figure('get-or-set.runs.get-or-set'), target('get-or-set.json', 'with grace: factory runs'));
   });
 });
 
