@@ -40,6 +40,8 @@ export class Worker {
       },
     );
     this.#child = child;
+    // A worker whose calls all settled has exited and reads no more: a late "go" to it is lost, not an error.
+    child.stdin!.on('error', () => {});
     running.add(child);
     this.exited = new Promise((resolve) =>
       child.on('exit', (code) => {
@@ -80,7 +82,7 @@ export class Worker {
   }
 
   send(line: 'start' | 'go'): void {
-    this.#child.stdin!.write(`${line}\n`);
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.stdin!.write(`${line}\n`);
   }
 
   kill(): void {
