@@ -265,7 +265,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * @param servers - `"host"`, `"host:port"`, `"host:port:weight"`, `"[::1]:port"`
    *   or `"/path/to/memcached.sock"`, or several (an array or a comma-separated
    *   string). Port 11211 by default. A malformed spec throws `ERR_INVALID_SERVER`.
-   * @param options - See {@link ClientOptions}; an unknown or bad option throws `ERR_INVALID_OPTION`.
+   * @param options - See {@link ClientOptions}; an unknown or bad option throws `ERR_INVALID_ARG_VALUE`.
    */
   constructor(servers: ServerList, options?: ClientOptions) {
     super();

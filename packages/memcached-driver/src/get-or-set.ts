@@ -16,6 +16,7 @@
 // (an invalidate, a set, an expiry) memcached refuses it (EX/NF) and the value is not stored, so a
 // value computed before an invalidation is never taken for fresh.
 
+import { checkOptions, MAX_TIMER_MS } from '@clonepool/core';
 import { exptime } from './arguments.js';
 import type { Connection } from './connection.js';
 import { channels, type GetOrSetMessage } from './diagnostics.js';
@@ -145,12 +146,11 @@ export interface InvalidateOptions {
 
 /** The longest grace and lockTtl: memcached reads the R and N tokens as seconds only up to 30 days. */
 const MAX_SECONDS = 30 * 24 * 60 * 60;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const DEFAULT_LOCK_TTL = 30;
 /** A waiting caller polls after this long, then twice as long each time, up to {@link LAST_POLL_MS}, with jitter. */
 const FIRST_POLL_MS = 10;
 const LAST_POLL_MS = 100;
-const OPTIONS = new Set(['ttl', 'grace', 'lockTtl', 'waitMs', 'signal']);
+const OPTIONS = ['ttl', 'grace', 'lockTtl', 'waitMs', 'signal'];
 
 /** The in-flight refreshes of one process, by wire key: shared by a client and its clones (it lives on their config). */
 export type Flights = Map<string, Flight>;
@@ -178,20 +178,9 @@ function seconds(value: unknown, name: string, min: number, fallback: number): n
   return value;
 }
 
-/** Refuses anything but a plain options object with known names. */
-function checkNames(options: unknown, known: ReadonlySet<string>): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidArgumentError('options', 'an object', options);
-  }
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) throw new InvalidArgumentError('options', `made of ${[...known].join(', ')}`, name);
-  }
-  return options as Record<string, unknown>;
-}
-
 function parseRequest(key: Key, factory: unknown, options: unknown, settings: ParsedOptions): Request {
   const bytes = keyBytes(key, settings.keyPrefix.length);
-  const o = checkNames(options, OPTIONS);
+  const o = checkOptions(options, OPTIONS, 'getOrSet');
   const ttl = exptime(o.ttl, 'ttl');
   const grace = seconds(o.grace, 'grace', 0, 0);
   const lockTtl = seconds(o.lockTtl, 'lockTtl', 1, DEFAULT_LOCK_TTL);
@@ -282,7 +271,8 @@ export class Refresher {
     try {
       if (this.#closed) throw new ClientClosedError();
       const bytes = keyBytes(key, this.settings.keyPrefix.length);
-      const grace = options === undefined ? undefined : seconds(checkNames(options, GRACE).grace, 'grace', 0, 0);
+      const grace =
+        options === undefined ? undefined : seconds(checkOptions(options, GRACE, 'invalidate').grace, 'grace', 0, 0);
       const connection = this.readyFor(bytes);
       // T0 would make the stale item live for good: grace 0 deletes it, and no grace keeps its TTL.
       const flags = grace === undefined ? 'I' : grace === 0 ? '' : `I T${grace}`;
@@ -309,7 +299,7 @@ export class Refresher {
   }
 }
 
-const GRACE: ReadonlySet<string> = new Set(['grace']);
+const GRACE = ['grace'];
 
 /**
  * One getOrSet call waiting on its key's flight: it settles with the flight's outcome,
