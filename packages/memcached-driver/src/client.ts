@@ -431,11 +431,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     try {
       const bytes = this.#key(key);
       const expires = ttl === undefined ? undefined : exptime(ttl, 'ttl');
-      const connection = this.#readyFor(bytes);
-      const prefix = this.#config.options.keyPrefix;
-      if (expires === undefined) connection.writer.retrieve(kind, prefix, bytes);
-      else connection.writer.touchRetrieve(kind === 'gets' ? 'gats' : 'gat', expires, prefix, bytes);
-      return connection.send(new Op(kind));
+      return this.#readyFor(bytes).retrieve(kind, expires, this.#config.options.keyPrefix, bytes);
     } catch (error) {
       return Promise.reject(error);
     }

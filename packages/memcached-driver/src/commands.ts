@@ -30,7 +30,9 @@ export type StoreCommand = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'c
  * `start` past them; those bytes are never touched again (the socket may still
  * be writing them). When the free room runs out a new buffer is made and only
  * the pending bytes are copied over. Large values are queued by reference
- * between sealed pieces instead of being copied. A buffer grown past
+ * between sealed pieces instead of being copied. A merged retrieval line is
+ * left open (without its CRLF) so that more keys can join it; the next write of
+ * anything else, or `take()`, ends it first. A buffer grown past
  * `CHUNK_BYTES` for a burst is let go by {@link CommandWriter.trim} once the
  * burst is over: the socket keeps what it still has to write.
  */
@@ -40,12 +42,23 @@ export class CommandWriter {
   #end = 0;
   /** Sealed pieces and large values, in order, written before the pending bytes. */
   #pieces: Uint8Array[] = [];
+  /** Whether the last thing written is a retrieval line still open for keys: it lacks its CRLF. */
+  #lineOpen = false;
 
   /** Drops everything pending (the connection that would have sent it is gone). */
   clear(): void {
     this.#start = this.#end;
     this.#pieces = [];
+    this.#lineOpen = false;
     this.trim();
+  }
+
+  /**
+   * Whether the line {@link openRetrieval} began is still open: nothing was written or
+   * taken since, so {@link addKey} may put more keys on it.
+   */
+  get lineOpen(): boolean {
+    return this.#lineOpen;
   }
 
   /**
@@ -53,6 +66,7 @@ export class CommandWriter {
    * `undefined` when there is nothing.
    */
   take(): Uint8Array | Uint8Array[] | undefined {
+    this.#seal();
     const pending = this.#end > this.#start ? this.#buffer.subarray(this.#start, this.#end) : undefined;
     this.#start = this.#end;
     if (this.#pieces.length === 0) return pending;
@@ -105,6 +119,37 @@ export class CommandWriter {
     this.#keyed(`${command} ${ttl}`, prefix, key, '');
   }
 
+  /**
+   * Opens a retrieval line, `<command> <prefix><key>`, that {@link addKey} may add keys to;
+   * the next other write, or {@link take}, ends it with its CRLF. `command` is `get`, `gets`,
+   * `gat <ttl>` or `gats <ttl>`.
+   */
+  openRetrieval(command: string, prefix: string, key: string): void {
+    this.#seal();
+    // Room for the CRLF too, so that sealing never needs to grow the buffer.
+    this.#room(command.length + prefix.length + key.length + 3);
+    this.#ascii(command);
+    this.#buffer[this.#end++] = 32;
+    if (prefix !== '') this.#ascii(prefix);
+    this.#ascii(key);
+    this.#lineOpen = true;
+  }
+
+  /** Adds ` <prefix><key>` to the line {@link openRetrieval} opened, which must still be open. */
+  addKey(prefix: string, key: string): void {
+    this.#room(prefix.length + key.length + 3);
+    this.#buffer[this.#end++] = 32;
+    if (prefix !== '') this.#ascii(prefix);
+    this.#ascii(key);
+  }
+
+  /** Ends an open retrieval line: every write that is not a key of it calls this first. */
+  #seal(): void {
+    if (!this.#lineOpen) return;
+    this.#lineOpen = false;
+    this.#crlf();
+  }
+
   /** `get|gets k1 k2 …\r\n` for `wireKeys[from..to)` (keys with the prefix already on, as latin1). */
   retrieveMany(command: 'get' | 'gets', wireKeys: readonly string[], from: number, to: number): void {
     // One join and one native write beat a native write per key (~2x for 100 keys).
@@ -122,6 +167,7 @@ export class CommandWriter {
     cas: bigint | undefined,
     noreply: boolean,
   ): void {
+    this.#seal();
     const length = value.length;
     const inline = typeof value.bytes === 'string' || length < BY_REFERENCE_BYTES;
     this.#room(MAX_HEADER_BYTES + (inline ? length : 0));
@@ -218,6 +264,7 @@ export class CommandWriter {
    * with room for `more` bytes after it (a data block).
    */
   #keyed(command: string, prefix: string, key: string, tail: string, more = 0): void {
+    this.#seal();
     this.#room(command.length + prefix.length + key.length + tail.length + 3 + more);
     this.#ascii(command);
     this.#buffer[this.#end++] = 32;
@@ -229,6 +276,7 @@ export class CommandWriter {
 
   /** A short command line; `text` is ASCII without CR/LF (the client checked every part). */
   #line(text: string): void {
+    this.#seal();
     this.#room(text.length + 2);
     this.#ascii(text);
     this.#crlf();

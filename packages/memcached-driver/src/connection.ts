@@ -4,12 +4,25 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { AUTH_PROBE, CommandWriter } from './commands.js';
 import { ConnectionError, ProtocolError, TimeoutError } from './errors.js';
 import type { Failover } from './failover.js';
+import { MergedGets, type RetrievalKind } from './merged-gets.js';
 import { Op, type WaitingOp } from './ops.js';
 import type { ParsedOptions } from './options.js';
 import { MalformedReplyError, ReplyParser } from './parser.js';
 import { Replies } from './replies.js';
 import type { ServerAddress } from './servers.js';
 import type { Member } from './topology.js';
+
+/**
+ * How many calls one merged retrieval line carries at most. memcached reads a `get` line of
+ * any length (it tokenizes 24 keys at a time), but a longer line makes its callers wait for
+ * one longer reply.
+ */
+const MAX_KEYS_PER_LINE = 100;
+/**
+ * memcached closes a connection whose first 2048 unread bytes hold no line end unless they
+ * start a `get` or `gets`: a merged `gat`/`gats` line stays under that.
+ */
+const MAX_TOUCH_LINE_BYTES = 2000;
 
 /** Called for connection life events; the client turns them into its events. */
 export interface ConnectionEvents {
@@ -56,6 +69,8 @@ type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closing' | 'c
  * - Commands are encoded into a {@link CommandWriter} and leave in one socket
  *   write per tick (flushed from `setImmediate`, which runs after every promise
  *   continuation of the tick has queued its command).
+ * - With `mergeGets`, the retrievals queued between two writes that sit next to
+ *   each other go out as one line, one {@link MergedGets} op in the ring.
  * - What each reply means is {@link Replies}' business: it resolves the ops in
  *   order, and throws on a stream out of step, which closes the connection and
  *   rejects everything in flight.
@@ -99,6 +114,10 @@ export class Connection {
   #proven = false;
   /** The ops in the ring were queued on an idle connection and have not been written yet. */
   #idleBurst = false;
+  /** The merged retrieval whose line is open in the writer: the next retrievals may join it. */
+  #merging: MergedGets | null = null;
+  /** Settled merged retrievals, kept for reuse. */
+  readonly #freeMerged: MergedGets[] = [];
   /** What close() returns, made when it is first called: whether the client asked for the end. */
   #closed: Promise<void> | null = null;
   #resolveClosed: () => void = noop;
@@ -161,6 +180,44 @@ export class Connection {
     });
     this.#push(op);
     return promise;
+  }
+
+  /**
+   * Queues a retrieval of `key` (`gat`/`gats` with a `ttl`), after {@link ready} said yes;
+   * returns its promise. With `mergeGets` it joins the retrieval line still open in the
+   * writer when that line is of the same kind and TTL and has room, else opens a new one.
+   */
+  retrieve(kind: RetrievalKind, ttl: number | undefined, prefix: string, key: string): Promise<unknown> {
+    const writer = this.#writer;
+    if (!this.#options.mergeGets) {
+      if (ttl === undefined) writer.retrieve(kind, prefix, key);
+      else writer.touchRetrieve(kind === 'gets' ? 'gats' : 'gat', ttl, prefix, key);
+      return this.send(new Op(kind));
+    }
+    let batch = this.#merging;
+    const wanted = ttl ?? -1;
+    // Join the line still open in the writer: it is open only while nothing else was written since,
+    // so a retrieval never jumps over a command issued before it. A batch with no callers was answered
+    // already (by a stray reply of a broken server) and is never joined.
+    if (
+      batch !== null &&
+      writer.lineOpen &&
+      batch.callers > 0 &&
+      batch.retrieval === kind &&
+      batch.ttl === wanted &&
+      fits(batch, prefix.length + key.length)
+    ) {
+      if (batch.add(key)) writer.addKey(prefix, key);
+    } else {
+      batch = this.#freeMerged.pop() ?? new MergedGets(this.#freeMerged);
+      const command = ttl === undefined ? kind : `${kind === 'gets' ? 'gats' : 'gat'} ${ttl}`;
+      writer.openRetrieval(command, prefix, key);
+      batch.start(kind, wanted, prefix, command.length);
+      batch.add(key);
+      this.#merging = batch;
+      this.#push(batch);
+    }
+    return new Promise(batch.capture);
   }
 
   /** Schedules the write of commands that expect no reply (`noreply`). */
@@ -374,6 +431,7 @@ export class Connection {
     this.#deadline = null;
     this.#parser.reset();
     this.#writer.clear();
+    this.#merging = null;
     socket.destroy();
     const hadWork = this.#replies.rejectAll(error);
     if (wasConnected) this.#events.disconnect(this.server.label, hadWork || rest ? error : undefined);
@@ -447,3 +505,9 @@ export class Connection {
 }
 
 function noop(): void {}
+
+/** Whether `batch`'s line has room for one more call, of a key of `keyBytes` bytes with the prefix. */
+function fits(batch: MergedGets, keyBytes: number): boolean {
+  if (batch.callers >= MAX_KEYS_PER_LINE) return false;
+  return batch.ttl < 0 || batch.lineBytes + 1 + keyBytes <= MAX_TOUCH_LINE_BYTES;
+}

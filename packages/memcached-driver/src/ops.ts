@@ -1,3 +1,5 @@
+import type { MergedGets } from './merged-gets.js';
+
 /**
  * What an operation waits for, which decides how its reply is read (`replies.ts`):
  *
@@ -5,6 +7,7 @@
  * |---|---|---|
  * | `get`, `gets` | `get`/`gat`, `gets`/`gats` | one `VALUE` (with the CAS for `gets`) or none, then `END` |
  * | `batch` | one line of a multi-get | a `VALUE` per hit, then `END` |
+ * | `merged` | the `get`s (or `gets`, `gat`s, `gats`) of one tick merged into one line | a `VALUE` per hit, then `END` |
  * | `store` | `set`, `add`, `replace`, `append`, `prepend`, `cas` | `STORED`, or `NOT_STORED`/`EXISTS`/`NOT_FOUND` |
  * | `delete` | `delete` | `DELETED` or `NOT_FOUND` |
  * | `arith` | `incr`, `decr` | the new value, or `NOT_FOUND` |
@@ -21,6 +24,7 @@ export type OpKind =
   | 'get'
   | 'gets'
   | 'batch'
+  | 'merged'
   | 'store'
   | 'delete'
   | 'arith'
@@ -34,7 +38,7 @@ export type OpKind =
   | 'meta';
 
 /** An operation waiting in a connection's ring for its reply. */
-export type WaitingOp = Op | BatchOp;
+export type WaitingOp = Op | BatchOp | MergedGets;
 
 function noop(): void {}
 
@@ -44,7 +48,7 @@ function noop(): void {}
  * settled, so nothing (no closure, no buffer) outlives the reply.
  */
 export class Op {
-  readonly kind: Exclude<OpKind, 'batch'>;
+  readonly kind: Exclude<OpKind, 'batch' | 'merged'>;
   /** Set by the connection that queues it. */
   resolve: (value: unknown) => void = noop;
   reject: (error: Error) => void = noop;
@@ -58,7 +62,7 @@ export class Op {
   /** A decode failure, reported when the reply ends so the stream stays in step. */
   error: Error | undefined = undefined;
 
-  constructor(kind: Exclude<OpKind, 'batch'>) {
+  constructor(kind: Exclude<OpKind, 'batch' | 'merged'>) {
     this.kind = kind;
   }
 }

@@ -53,6 +53,18 @@ export interface ClientOptions {
    */
   readonly tcpNoDelay?: boolean;
   /**
+   * Merges the `get`s issued before a connection's next write into one
+   * multi-key command: the `get`, `gets`, `gat` and `gats` calls of one tick
+   * bound for one server go out as one line (`get k1 k2 …`, at most 100 keys a
+   * line), and each call still resolves with its own value, miss or error.
+   * Nothing waits for a batch to fill: a lone get is written in the same tick
+   * it is called. Only calls next to each other on the connection merge, so a
+   * `get` after a `set` of the same key still sees the set; `gat`/`gats` merge
+   * only with the same TTL. `false` sends one command per call.
+   * @default true
+   */
+  readonly mergeGets?: boolean;
+  /**
    * Enables TCP keep-alive probes on the sockets (pylibmc's `tcp_keepalive`).
    * @default false
    */
@@ -164,6 +176,7 @@ export interface ParsedOptions {
   readonly timeoutMs: number;
   readonly tcpNoDelay: boolean;
   readonly keepAlive: boolean;
+  readonly mergeGets: boolean;
   /** The prefix's UTF-8 bytes as a latin1 string. */
   readonly keyPrefix: string;
   readonly compressionThreshold: number;
@@ -183,6 +196,7 @@ const KNOWN: readonly string[] = [
   'timeoutMs',
   'tcpNoDelay',
   'keepAlive',
+  'mergeGets',
   'keyPrefix',
   'compressionThreshold',
   'compressionLevel',
@@ -237,6 +251,7 @@ export function parseOptions(options: unknown): ParsedOptions {
     timeoutMs: integer(o, 'timeoutMs', 1000, 1, 2 ** 31 - 1),
     tcpNoDelay: boolean(o, 'tcpNoDelay', true),
     keepAlive: boolean(o, 'keepAlive', false),
+    mergeGets: boolean(o, 'mergeGets', true),
     keyPrefix: prefix,
     compressionThreshold: integer(o, 'compressionThreshold', 0, 0, 2 ** 31 - 1),
     compressionLevel,

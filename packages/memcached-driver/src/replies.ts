@@ -1,4 +1,5 @@
 import { AuthenticationError, MemcachedClientError, MemcachedServerError } from './errors.js';
+import type { MergedGets } from './merged-gets.js';
 import type { BatchOp, Op, WaitingOp } from './ops.js';
 import { MalformedReplyError, type ReplySink } from './parser.js';
 import { Ring } from './ring.js';
@@ -146,6 +147,7 @@ export class Replies implements ReplySink {
       case 'get':
       case 'gets':
       case 'batch':
+      case 'merged':
         if (is(src, start, end, END)) this.#end(op);
         else this.#unexpected(op, src, start, end);
         return;
@@ -190,16 +192,14 @@ export class Replies implements ReplySink {
 
   onValueHeader(src: Buffer, keyStart: number, keyEnd: number, flags: number, casStart: number, casEnd: number): void {
     const op = this.#waiting.peek();
-    if (op?.kind === 'batch') {
+    if (op?.kind === 'batch' || op?.kind === 'merged') {
       if (!op.match(src, keyStart, keyEnd))
         throw new MalformedReplyError('a VALUE came for a key that was not asked for');
+      if (op.kind === 'merged' && op.retrieval === 'gets') op.cas = casOf(src, casStart, casEnd);
     } else if (op?.kind === 'get' || op?.kind === 'gets') {
       if (op.hit) throw new MalformedReplyError('two VALUEs came for one key');
       op.hit = true;
-      if (op.kind === 'gets') {
-        if (casStart < 0) throw new MalformedReplyError('a VALUE for gets has no CAS');
-        op.cas = BigInt(src.toString('latin1', casStart, casEnd));
-      }
+      if (op.kind === 'gets') op.cas = casOf(src, casStart, casEnd);
     } else {
       throw new MalformedReplyError('a VALUE came for a command that retrieves nothing');
     }
@@ -243,7 +243,11 @@ export class Replies implements ReplySink {
 
   onValue(src: Buffer, start: number, end: number, owned: boolean): void {
     // The parser calls this only after onValueHeader or onMetaHeader accepted the header for this op.
-    const op = this.#waiting.peek() as Op | BatchOp;
+    const op = this.#waiting.peek() as Op | BatchOp | MergedGets;
+    if (op.kind === 'merged') {
+      op.take(src, start, end, owned, this.#maxValueBytes);
+      return;
+    }
     if (op.kind === 'meta-get') {
       this.#metaValue(op, src, start, end, owned);
       return;
@@ -286,8 +290,10 @@ export class Replies implements ReplySink {
   }
 
   /** `END` of a retrieval: its value (or the batch's hits), or the decode failure held until now. */
-  #end(op: Op | BatchOp): void {
-    if (op.error !== undefined) this.#reject(op, op.error);
+  #end(op: Op | BatchOp | MergedGets): void {
+    // Merged gets settle each caller with its own value or decode error.
+    if (op.kind === 'merged') this.#resolve(op, undefined);
+    else if (op.error !== undefined) this.#reject(op, op.error);
     else this.#resolve(op, op.kind === 'batch' ? op.hits : op.result);
   }
 
@@ -369,6 +375,12 @@ function token(src: Buffer, start: number, end: number): bigint {
   const text = src.toString('latin1', start, end);
   if (!/^\d+$/.test(text)) throw new MalformedReplyError(`a meta flag holds ${JSON.stringify(text.slice(0, 30))}`);
   return BigInt(text);
+}
+
+/** The CAS token of a `VALUE` line for `gets`, which must have one. */
+function casOf(src: Buffer, start: number, end: number): bigint {
+  if (start < 0) throw new MalformedReplyError('a VALUE for gets has no CAS');
+  return BigInt(src.toString('latin1', start, end));
 }
 
 /** The error an error reply stands for, or `undefined` for any other line. */

@@ -137,3 +137,40 @@ export async function fakeServer(
   const { port } = server.address() as { port: number };
   return { address: `127.0.0.1:${port}`, server, sockets };
 }
+
+/**
+ * A stand-in that fronts the real server at `target` and records what the client sends: each
+ * request line (up to its CRLF) in `lines`, in order. Bytes pass through both ways unchanged.
+ * Closed after the file.
+ */
+export async function recordingProxy(target: string): Promise<{ address: string; lines: string[] }> {
+  const [host, port] = target.split(':');
+  const lines: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), host!);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+    }
+    let pending = '';
+    client.on('data', (chunk) => {
+      pending += chunk.toString('latin1');
+      for (let lf = pending.indexOf('\r\n'); lf !== -1; lf = pending.indexOf('\r\n')) {
+        lines.push(pending.slice(0, lf));
+        pending = pending.slice(lf + 2);
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.add(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { address: `127.0.0.1:${(server.address() as { port: number }).port}`, lines };
+}
