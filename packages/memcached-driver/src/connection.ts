@@ -24,6 +24,11 @@ const MAX_KEYS_PER_LINE = 100;
  */
 const MAX_TOUCH_LINE_BYTES = 2000;
 
+/** What the connections of one client share: how many of them owe replies. */
+export interface Traffic {
+  owing: number;
+}
+
 /** Called for connection life events; the client turns them into its events. */
 export interface ConnectionEvents {
   /** A socket to `server` is up: its first, or a later one after a drop. */
@@ -67,8 +72,8 @@ type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closing' | 'c
  * One socket to one server, with many commands in flight (pipelining).
  *
  * - Commands are encoded into a {@link CommandWriter} and leave in one socket
- *   write per tick (flushed from `setImmediate`, which runs after every promise
- *   continuation of the tick has queued its command).
+ *   write per tick: at the end of the microtask drain when the client owes no
+ *   reply, else at the end of the event-loop turn (see `#scheduleFlush`).
  * - With `mergeGets`, the retrievals queued between two writes that sit next to
  *   each other go out as one line, one {@link MergedGets} op in the ring.
  * - What each reply means is {@link Replies}' business: it resolves the ops in
@@ -118,6 +123,9 @@ export class Connection {
   #merging: MergedGets | null = null;
   /** Settled merged retrievals, kept for reuse. */
   readonly #freeMerged: MergedGets[] = [];
+  /** The client's count of connections owing replies, which this one is in while its ring holds ops. */
+  readonly #traffic: Traffic;
+  #owing = false;
   /** What close() returns, made when it is first called: whether the client asked for the end. */
   #closed: Promise<void> | null = null;
   #resolveClosed: () => void = noop;
@@ -128,7 +136,9 @@ export class Connection {
     events: ConnectionEvents,
     failover: Failover,
     owner: AsyncResource,
+    traffic: Traffic,
   ) {
+    this.#traffic = traffic;
     const server = member.server;
     this.member = member;
     this.server = server;
@@ -222,12 +232,16 @@ export class Connection {
 
   /** Schedules the write of commands that expect no reply (`noreply`). */
   sendNoReply(): void {
-    this.#scheduleFlush();
+    this.#scheduleFlush(this.#traffic.owing === 0);
   }
 
   #push(op: WaitingOp): void {
     const replies = this.#replies;
+    // Whether no connection of the client owed a reply before this op: see #scheduleFlush.
+    let idle = false;
     if (replies.size === 0) {
+      idle = this.#traffic.owing === 0;
+      this.#owes(true);
       this.#idleBurst = true;
       this.#progressAt = Date.now();
       // While authenticating the probe is in the ring, so the ring is never empty there.
@@ -237,15 +251,32 @@ export class Connection {
       }
     }
     replies.push(op);
-    this.#scheduleFlush();
+    this.#scheduleFlush(idle);
   }
 
-  #scheduleFlush(): void {
+  /**
+   * Writes what the writer holds once the commands of this moment are in, by one of two clocks:
+   *
+   * - `idle` (no connection of the client owes a reply): at the end of the current microtask
+   *   drain, by `queueMicrotask`. No reply of this client can arrive before then to add to the
+   *   write, so waiting longer would only delay it: a lone get leaves in the tick it was called
+   *   in, and every call the same drain makes (the continuations one reply resumed) still
+   *   merges into the same write.
+   * - otherwise: at the end of this turn of the event loop, by `setImmediate`, which runs after
+   *   the poll phase has read every socket that had data. Replies still owed (on this or another
+   *   of the client's connections) may come in this turn, and the calls their callers make then
+   *   join the same write and the same merged line: over several servers this is one write per
+   *   server per turn, where writing after each reply would cut the lines short.
+   *
+   * Neither is a timer: nothing is ever held for a batch to fill.
+   */
+  #scheduleFlush(idle: boolean): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     // Made in the caller's context, unlike sockets and timers: it runs on this turn of the loop and
     // is gone, so it cannot keep a context alive, and the scope switch would cost every tick.
-    setImmediate(this.#flush);
+    if (idle) queueMicrotask(this.#flush);
+    else setImmediate(this.#flush);
   }
 
   readonly #flush = (): void => {
@@ -352,6 +383,7 @@ export class Connection {
       // first on the wire, so its op goes first in the ring; commands wait until it is answered.
       // Its reject stays a no-op: only a teardown rejects it, and that teardown already counts the failure
       // (tearing down again from here emitted the error and counted the failure twice).
+      this.#owes(true);
       this.#replies.pushFirst(new Op('probe'));
       this.#state = 'authenticating';
       socket.write(AUTH_PROBE);
@@ -434,6 +466,7 @@ export class Connection {
     this.#merging = null;
     socket.destroy();
     const hadWork = this.#replies.rejectAll(error);
+    this.#owes(false);
     if (wasConnected) this.#events.disconnect(this.server.label, hadWork || rest ? error : undefined);
     if (hadWork || rest || !wasConnected) this.#events.error(error);
     // A refused connect, a timeout, or a reset that cut operations off: failover counts each.
@@ -484,9 +517,17 @@ export class Connection {
     this.#resolveClosed();
   }
 
+  /** Counts this connection in or out of the client's connections owing replies. */
+  #owes(owing: boolean): void {
+    if (owing === this.#owing) return;
+    this.#owing = owing;
+    this.#traffic.owing += owing ? 1 : -1;
+  }
+
   /** After an op leaves the ring: when idle, drop the socket's hold on the process and a burst's buffer, finish a pending close. */
   #settled(): void {
     if (this.#replies.size !== 0) return;
+    this.#owes(false);
     // Every reply is in: a buffer grown for a burst can go.
     this.#writer.trim();
     if (this.#closed !== null) this.#end();

@@ -1,5 +1,5 @@
 import type { AsyncResource } from 'node:async_hooks';
-import { Connection, type ConnectionEvents } from './connection.js';
+import { Connection, type ConnectionEvents, type Traffic } from './connection.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
 import { Failover, type FailoverHooks, type Health, UP } from './failover.js';
 import { Op } from './ops.js';
@@ -43,6 +43,8 @@ export class Topology {
   readonly #failover: Failover;
   readonly #events: ConnectionEvents;
   readonly #owner: AsyncResource;
+  /** How many of the connections owe replies. */
+  readonly #traffic: Traffic = { owing: 0 };
   /** The ring in use: the layout's, or one without the servers that are off. */
   #ring: Distribution | undefined;
 
@@ -84,7 +86,8 @@ export class Topology {
   }
 
   #open(member: Member): Connection {
-    const connection = new Connection(member, this.#layout.options, this.#events, this.#failover, this.#owner);
+    const { options } = this.#layout;
+    const connection = new Connection(member, options, this.#events, this.#failover, this.#owner, this.#traffic);
     member.connection = connection;
     return connection;
   }

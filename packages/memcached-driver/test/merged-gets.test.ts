@@ -1,7 +1,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Socket } from 'node:net';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { type CasItem, Client, type ClientOptions, channelNames, Flags } from '../src/index.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { type CasItem, Client, type ClientOptions, channelNames, createDistribution, Flags } from '../src/index.ts';
+import { parseServer } from '../src/servers.ts';
 import { fakeServer, ownServer, rawSet, recordingProxy, sharedServer, track } from './support.ts';
 
 /** A client on its own recording stand-in in front of the shared server, and the request lines it sends. */
@@ -234,6 +236,57 @@ describe('merged gets: the gets of one tick go out as one command', () => {
       unsubscribe(`tracing:${channelNames.command}:asyncEnd`, onEnd);
     }
     expect(seen).toEqual(['get t1 one', 'get t2 undefined', 'gets t1 [object Object]']);
+  });
+});
+
+/** What `call` writes to sockets in the same tick: before the first microtask queued after it. */
+async function writtenInTick(call: () => Promise<unknown>): Promise<{ written: string[]; pending: Promise<unknown> }> {
+  const written: string[] = [];
+  const write = Socket.prototype.write;
+  const spy = vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+    written.push(Buffer.from(args[0] as Uint8Array).toString('latin1'));
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  });
+  let pending: Promise<unknown>;
+  try {
+    pending = call();
+    // One microtask checkpoint: no timer, no later turn of the event loop.
+    await Promise.resolve();
+  } finally {
+    spy.mockRestore();
+  }
+  return { written, pending };
+}
+
+/** A key that a modula ring over `servers` places on `servers[index]`. */
+function keyOn(servers: readonly string[], index: number): string {
+  const placement = createDistribution(
+    servers.map((server) => parseServer(server)),
+    'modula',
+  );
+  return Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => placement.serverFor(Buffer.from(k)) === index)!;
+}
+
+describe('a lone get is never delayed', () => {
+  it('is written to the socket in the same tick it is called, before the microtasks queued after it', async () => {
+    const client = track(new Client(sharedServer(), { keyPrefix: 'lone:' }));
+    await client.set('k', 'v');
+    const { written, pending } = await writtenInTick(() => client.get('k'));
+    expect(written).toEqual(['get lone:k\r\n']);
+    expect(await pending).toBe('v');
+  });
+
+  it('still is once a connection failed with gets in flight: no reply it owed is left counted', async () => {
+    const { address: dying } = await fakeServer((_, socket) => socket.destroy());
+    const servers = [sharedServer(), dying];
+    const client = track(new Client(servers, { keyPrefix: 'lone2:', retryTimeoutMs: 60_000 }));
+    const live = keyOn(servers, 0);
+    await client.set(live, 'v');
+    const lost = await Promise.allSettled([client.get(keyOn(servers, 1)), client.gets(keyOn(servers, 1))]);
+    expect(lost).toMatchObject([{ status: 'rejected' }, { status: 'rejected' }]);
+    const { written, pending } = await writtenInTick(() => client.get(live));
+    expect(written).toEqual([`get lone2:${live}\r\n`]);
+    expect(await pending).toBe('v');
   });
 });
 
