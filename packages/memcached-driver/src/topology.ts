@@ -1,4 +1,5 @@
 import type { AsyncResource } from 'node:async_hooks';
+import { Buffer } from 'node:buffer';
 import { Connection, type ConnectionEvents, type Traffic } from './connection.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
 import { Failover, type FailoverHooks, type Health, UP } from './failover.js';

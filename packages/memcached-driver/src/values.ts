@@ -1,3 +1,5 @@
+// Node 20 and 22 define the global Buffer as a getter: a hot path reads it from the module instead.
+import { Buffer } from 'node:buffer';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { InvalidValueError, ValueTooLargeError } from './errors.js';
 
