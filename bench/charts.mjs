@@ -185,10 +185,13 @@ function bar(label, kind, result, pick) {
 
 export const CLIENT_LABELS = {
   raw: ['raw socket ceiling', 'reference'],
+  'raw-merged': ['raw merged ceiling', 'reference'],
   clonepool: ['@clonepool/memcached', 'ours'],
+  'clonepool-unmerged': ['ours, mergeGets: false', 'peer'],
   memjs: ['memjs', 'peer'],
   memcached: ['memcached (3rd-Eden)', 'peer'],
   'memcache-client': ['memcache-client', 'peer'],
+  pylibmc: ['pylibmc (Python, C)', 'peer'],
 };
 
 /** The chart specifications each suite's recorded run gives. */
@@ -247,18 +250,21 @@ const SUITES = {
   memcached: (run, file) => {
     const footer = footerOf(run, file);
     const rounds = `best of ${run.settings.rounds} rounds`;
+    // The clients a shape ran (all of `only` by default), in the order of CLIENT_LABELS.
     const clients = (shape, pick, only = Object.keys(CLIENT_LABELS)) =>
-      only.map((client) => {
-        const [label, kind] = CLIENT_LABELS[client];
-        return bar(label, kind, run.results[shape]?.[client], pick);
-      });
+      Object.keys(CLIENT_LABELS)
+        .filter((client) => only.includes(client) && run.results[shape]?.[client] !== undefined)
+        .map((client) => {
+          const [label, kind] = CLIENT_LABELS[client];
+          return bar(label, kind, run.results[shape][client], pick);
+        });
     const ops = (r) => r.opsPerSec;
-    const withoutRaw = ['clonepool', 'memjs', 'memcached', 'memcache-client'];
+    const nodeClients = ['clonepool', 'clonepool-unmerged', 'memjs', 'memcached', 'memcache-client'];
     return [
       {
         id: 'memcached-get-100B',
         title: 'memcached: get of 100-byte values, 200 in flight',
-        subtitle: `Gets per second, one server, one Node process per client · higher is better · ${rounds}`,
+        subtitle: `Gets per second, one server, one Node process per client${run.results['get-100B-c200']?.['raw-merged'] ? ' (raw merged ceiling: get k1 … k200 lines)' : ''} · higher is better · ${rounds}`,
         axis: 'gets per second',
         format: perSec('gets'),
         bars: clients('get-100B-c200', ops),
@@ -297,7 +303,7 @@ const SUITES = {
         subtitle: `User + system CPU of the client process, 100-byte gets, 200 in flight · lower is better · ${rounds}`,
         axis: 'client CPU microseconds per get',
         format: micro,
-        bars: clients('get-100B-c200', (r) => r.cpuUsPerOp, withoutRaw),
+        bars: clients('get-100B-c200', (r) => r.cpuUsPerOp, nodeClients),
         footer,
       },
       {
@@ -309,7 +315,26 @@ const SUITES = {
         bars: clients('multi-100-3servers-c10', ops, ['clonepool', 'memcached']),
         footer,
       },
-    ];
+      // Charts of shapes and figures an older recorded run does not have are drawn once it has them.
+      {
+        id: 'memcached-heap-per-get',
+        title: 'memcached: heap bytes allocated per get',
+        subtitle: `JS heap allocated per get by the client process (the bench loop's own share included), 100-byte gets, 200 in flight · lower is better · ${rounds}`,
+        axis: 'bytes allocated on the JS heap per get',
+        format: (v) => `${Math.round(v).toLocaleString('en')} B`,
+        bars: clients('get-100B-c200', (r) => r.heapBytesPerOp, nodeClients),
+        footer,
+      },
+      {
+        id: 'memcached-get-3servers',
+        title: 'memcached: get of 100-byte values over 3 servers, 200 in flight',
+        subtitle: `Gets per second; the raw ceilings use one bare socket per server · higher is better · ${rounds}`,
+        axis: 'gets per second',
+        format: perSec('gets'),
+        bars: clients('get-100B-3servers-c200', ops),
+        footer,
+      },
+    ].filter((chart) => chart.bars.some((b) => Number.isFinite(b.value)));
   },
   'get-or-set': (run, file) => {
     const { processes, concurrency, keyCount, factoryMs } = run.settings;

@@ -9,6 +9,7 @@
 // `@clonepool/core` resolves through bench/node_modules), e.g. bench/ab/before/dist:
 // `dist/` folders are git-ignored. Settings: AB_SHAPES (get,multi), AB_CONCURRENCY (1 and
 // 200 for get, 1 and 10 for multi), AB_SLICES (40), AB_SLICE_MS (300).
+import net from 'node:net';
 import { resolve } from 'node:path';
 import { benchKeys, seedBenchData, startMemcached } from './lib/memcached-server.mjs';
 
@@ -21,6 +22,8 @@ const shapes = (process.env.AB_SHAPES ?? 'get,multi').split(',');
 const slices = Number(process.env.AB_SLICES ?? 40);
 const sliceMs = Number(process.env.AB_SLICE_MS ?? 300);
 const KEYS = benchKeys(100, 1_000);
+/** How many async layers a `layered` get sits under. */
+const DEPTH = Number(process.env.AB_DEPTH ?? 3);
 const GROUPS = Array.from({ length: 10 }, (_, i) => KEYS.slice(i * 100, i * 100 + 100));
 
 const median = (values) => [...values].sort((x, y) => x - y)[values.length >> 1];
@@ -49,20 +52,76 @@ function caller(client, shape) {
       if ((await client.get(KEYS[next++ % KEYS.length]))?.length !== 100) throw new Error('a get missed');
     };
   }
+  if (shape === 'layered') {
+    // A get under a few layers of async functions (a cache library, a loader), each one await deeper.
+    const layer = async (key, depth) => (depth === 0 ? client.get(key) : await layer(key, depth - 1));
+    return async () => {
+      if ((await layer(KEYS[next++ % KEYS.length], DEPTH))?.length !== 100) throw new Error('a get missed');
+    };
+  }
+  if (shape === 'sockets') return socketCaller(client);
   return async () => {
     if ((await client.getMulti(GROUPS[next++ % GROUPS.length])).size !== 100) throw new Error('a getMulti missed');
   };
 }
 
-const server = await startMemcached();
+/**
+ * A get per request of a loopback echo: each call writes a byte to a local server, whose
+ * 'data' handler gets a key and answers, as a web server's handler would. The gets are then
+ * issued from many poll-phase callbacks, not from the continuations of the driver's replies.
+ */
+function socketCaller(client) {
+  let next = 0;
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('data', async () => {
+      const value = await client.get(KEYS[next++ % KEYS.length]);
+      socket.write(value?.length === 100 ? 'y' : 'n');
+    });
+  });
+  const ready = new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const pool = [];
+  const open = async () => {
+    await ready;
+    const socket = net.connect(server.address().port, '127.0.0.1');
+    socket.setNoDelay(true);
+    // One request at a time per socket: its reply settles the one waiting.
+    socket.on('data', (reply) => socket.settle(reply[0] === 0x79));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    return socket;
+  };
+  const call = async () => {
+    const socket = pool.pop() ?? (await open());
+    const ok = await new Promise((resolve) => {
+      socket.settle = resolve;
+      socket.write('g');
+    });
+    pool.push(socket);
+    if (!ok) throw new Error('a get missed');
+  };
+  call.close = () => {
+    for (const socket of pool) socket.destroy();
+    server.close();
+  };
+  return call;
+}
+
+const serverCount = Number(process.env.AB_SERVERS ?? 1);
+const servers = [];
+for (let i = 0; i < serverCount; i++) servers.push(await startMemcached());
 try {
-  await seedBenchData(server.address, { sizes: [100], count: KEYS.length });
+  // Every server holds every key, so whichever server a client's ring picks, the key is there.
+  for (const server of servers) await seedBenchData(server.address, { sizes: [100], count: KEYS.length });
   const builds = [a, b];
+  const addresses = servers.map((server) => server.address);
   const clients = await Promise.all(
-    builds.map(async (dir) => new (await import(`${dir}/index.js`)).Client(server.address)),
+    builds.map(
+      async (dir) =>
+        new (await import(`${dir}/index.js`)).Client(addresses, serverCount > 1 ? { distribution: 'ketama' } : {}),
+    ),
   );
   for (const shape of shapes) {
-    const levels = process.env.AB_CONCURRENCY?.split(',').map(Number) ?? (shape === 'get' ? [1, 200] : [1, 10]);
+    const levels = process.env.AB_CONCURRENCY?.split(',').map(Number) ?? (shape === 'multi' ? [1, 10] : [1, 200]);
     for (const concurrency of levels) {
       const calls = clients.map((client) => caller(client, shape));
       for (const call of calls) await slice(call, concurrency); // warm-up
@@ -70,6 +129,7 @@ try {
       for (let i = 0; i < slices; i++) {
         for (const which of i % 2 === 0 ? [0, 1] : [1, 0]) results[which].push(await slice(calls[which], concurrency));
       }
+      for (const call of calls) call.close?.();
       const ratio = (field) => median(results[0].map((r, i) => results[1][i][field] / r[field]));
       console.log(`${shape}, ${concurrency} in flight:`);
       for (const [i, dir] of builds.entries()) {
@@ -82,5 +142,5 @@ try {
   }
   await Promise.all(clients.map((client) => client.close()));
 } finally {
-  await server.stop();
+  for (const server of servers) await server.stop();
 }

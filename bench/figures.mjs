@@ -201,9 +201,16 @@ const MEMCACHED_SHAPES = [
   ['multi-c1', 'multi-100-c1'],
   ['multi-c10', 'multi-100-c10'],
   ['multi-3servers', 'multi-100-3servers-c10'],
+  ['get-3servers', 'get-100B-3servers-c200'],
+  ['latency', 'latency-100B'],
 ];
 const PEERS = ['memjs', 'memcached', 'memcache-client'];
 const TABLE_CLIENTS = ['clonepool', ...PEERS, 'raw'];
+/** The latency shapes where merged gets are compared with `mergeGets: false`: [slug, shape id]. */
+const MERGING_SHAPES = [
+  ['c1', 'latency-100B'],
+  ['c10', 'latency-100B-c10'],
+];
 
 const sizeLabel = (bytes) => (bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`);
 
@@ -211,12 +218,15 @@ function memcachedFigures(run, file, add) {
   const label = (client) => CLIENT_LABELS[client][0];
   for (const [slug, shape] of MEMCACHED_SHAPES) {
     const results = run.results[shape];
+    // A shape an older recorded run did not have gives no figures (a page quoting one fails to fill).
+    if (results === undefined) continue;
     const ours = results.clonepool;
     for (const [client, r] of Object.entries(results)) {
       add(`memcached.${slug}.${client}`, rate(r.opsPerSec));
       if (client !== 'clonepool') add(`memcached.${slug}.vs.${client}`, ratio(ours.opsPerSec, r.opsPerSec));
     }
     const peers = PEERS.filter((peer) => results[peer]);
+    if (peers.length === 0) continue;
     const best = peers.reduce((a, b) => (results[b].opsPerSec > results[a].opsPerSec ? b : a));
     add(`memcached.${slug}.best-peer`, label(best));
     add(`memcached.${slug}.vs.best-peer`, ratio(ours.opsPerSec, results[best].opsPerSec));
@@ -226,17 +236,25 @@ function memcachedFigures(run, file, add) {
   for (const [client, r] of Object.entries(gets)) {
     add(`memcached.cpu.${client}`, us(r.cpuUsPerOp, 2));
     add(`memcached.cpu-use.${client}`, `${(r.cpuUtilisation * 100).toFixed(0)}%`);
+    if (r.heapBytesPerOp !== undefined) add(`memcached.heap.${client}`, `${whole(r.heapBytesPerOp)} B`);
   }
   const thriftiest = PEERS.reduce((a, b) => (gets[b].cpuUsPerOp < gets[a].cpuUsPerOp ? b : a));
   add('memcached.cpu.thriftiest-peer', label(thriftiest));
   add('memcached.cpu.thriftiest-peer.value', us(gets[thriftiest].cpuUsPerOp, 2));
   add('memcached.cpu.clonepool.vs.thriftiest-peer', ratio(gets.clonepool.cpuUsPerOp, gets[thriftiest].cpuUsPerOp));
+  if (gets.clonepool.heapBytesPerOp !== undefined) {
+    const leanest = PEERS.reduce((a, b) => (gets[b].heapBytesPerOp < gets[a].heapBytesPerOp ? b : a));
+    add('memcached.heap.leanest-peer', label(leanest));
+    add('memcached.heap.leanest-peer.value', `${whole(gets[leanest].heapBytesPerOp)} B`);
+  }
 
   const latency = run.results['latency-100B'];
   for (const [client, r] of Object.entries(latency)) {
     add(`memcached.latency.p50.${client}`, us(r.p50Us));
     add(`memcached.latency.p99.${client}`, us(r.p99Us));
   }
+  merging(run, file, add);
+  bounds(run, file, add);
   const memory = run.targets.find((t) => t.target.startsWith('memory flat'));
   if (memory === undefined) throw new Error(`${file}: no memory target`);
   add('memcached.memory', memory.measured);
@@ -294,6 +312,87 @@ function memcachedFigures(run, file, add) {
         bold: client === 'clonepool',
       })),
     ),
+    true,
+  );
+}
+
+/** The shapes measured against raw-socket ceilings: [shape id, label, unit]. */
+const BOUNDED_SHAPES = [
+  ['get-100B-c200', '100 B gets, 200 in flight, one server', 'gets'],
+  ['get-10KiB-c200', '10 KiB gets, 200 in flight, one server', 'gets'],
+  ['get-100B-3servers-c200', '100 B gets, 200 in flight, 3 servers (one raw socket each)', 'gets'],
+  ['multi-100-c1', 'multi-get of 100 keys, 1 caller', 'keys'],
+  ['multi-100-c10', 'multi-get of 100 keys, 10 in flight', 'keys'],
+  ['latency-100B', 'one get at a time', 'gets'],
+];
+
+/** Ours next to the raw-socket ceilings of each shape that has them: how close each figure is to the physical limit. */
+function bounds(run, file, add) {
+  if (run.results['get-100B-c200']?.['raw-merged'] === undefined) return;
+  const perSecond = (r, unit) => `${rate(unit === 'keys' ? r.keysPerSec : r.opsPerSec)} ${unit}/s`;
+  const of = (r, unit) => (unit === 'keys' ? r.keysPerSec : r.opsPerSec);
+  add(
+    'memcached.bounds-table',
+    `${table(
+      ['shape', 'ours', 'raw ceiling (the same commands)', 'raw merged ceiling', 'ours ÷ raw', 'ours ÷ raw merged'],
+      BOUNDED_SHAPES.filter(([shape]) => run.results[shape] !== undefined).map(([shape, what, unit]) => {
+        const { clonepool: ours, raw, 'raw-merged': merged } = run.results[shape];
+        const versus = (r) => (r === undefined || r.failed || ours.failed ? '—' : ratio(of(ours, unit), of(r, unit)));
+        return {
+          cells: [
+            what,
+            figureOf(
+              ours,
+              (r) => r,
+              (r) => perSecond(r, unit),
+            ),
+            figureOf(
+              raw,
+              (r) => r,
+              (r) => perSecond(r, unit),
+            ),
+            merged === undefined
+              ? '—'
+              : figureOf(
+                  merged,
+                  (r) => r,
+                  (r) => perSecond(r, unit),
+                ),
+            versus(raw),
+            versus(merged),
+          ],
+        };
+      }),
+    )}\n\n${provenance(run, file)}`,
+    true,
+  );
+  const keysOf = run.results['multi-100-c1'];
+  for (const [client, r] of Object.entries(keysOf))
+    if (!r.failed) add(`memcached.multi-c1.keys.${client}`, rate(r.keysPerSec));
+}
+
+/** Merged gets against `mergeGets: false`, one and ten callers at a time: a table, when the run has them. */
+function merging(run, file, add) {
+  const shapes = MERGING_SHAPES.filter(([, shape]) => run.results[shape]?.['clonepool-unmerged'] !== undefined);
+  if (shapes.length === 0) return;
+  const latency = (r) => `${r.p50Us.toFixed(1)} / ${us(r.p99Us)}`;
+  add(
+    'memcached.merging-table',
+    `${table(
+      ['callers, each one get at a time', 'merged: p50 / p99', 'gets/s', '`mergeGets: false`: p50 / p99', 'gets/s'],
+      shapes.map(([slug, shape]) => {
+        const { clonepool: on, 'clonepool-unmerged': off } = run.results[shape];
+        return {
+          cells: [
+            slug === 'c1' ? '1' : slug.slice(1),
+            figureOf(on, (r) => r, latency),
+            figureOf(on, (r) => r.opsPerSec, rate),
+            figureOf(off, (r) => r, latency),
+            figureOf(off, (r) => r.opsPerSec, rate),
+          ],
+        };
+      }),
+    )}\n\n${provenance(run, file)}`,
     true,
   );
 }

@@ -8,7 +8,7 @@
 // get is checked against the value stored and every set must resolve true: a
 // miss, a wrong value or an error fails the case after it reports.
 import { caseArgs } from '../lib/harness.mjs';
-import { closedLoop, oneAtATime, reportCase } from './memcached-shapes.mjs';
+import { closedLoop, reportCase, timedCalls } from './memcached-shapes.mjs';
 
 /** The value stored under key `i`: 100 bytes, different per key, so a mixed-up reply is caught. */
 function valueFor(i, size) {
@@ -40,7 +40,7 @@ export async function runKeyvCase(name, connect) {
           const i = next++ % keyCount;
           return (await keyv.set(keys[i], values[i], ttlMs)) === true;
         };
-  const result = concurrency === 1 ? await oneAtATime(call, args) : await closedLoop(call, args);
+  const result = concurrency === 1 ? await timedCalls(call, args) : await closedLoop(call, args);
   await keyv.disconnect();
   reportCase(name, args, result);
 }

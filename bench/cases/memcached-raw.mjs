@@ -1,7 +1,15 @@
-// The raw-socket ceiling: pre-encoded `get` commands pipelined on one socket
-// with a fixed number in flight, replies only counted. No client does less
+// The raw-socket ceilings: pre-encoded commands pipelined on one bare socket per
+// server with a fixed number in flight, replies only counted. No client does less
 // work per get than this, so "ours vs raw" says how much of the machine's
 // (client + server) capacity our driver leaves unused.
+//
+// - `get` shapes: `get k` per key (the per-key ceiling), or, with `mergeKeys`, the
+//   same keys in flight sent as `get k1 … kN` lines of up to `mergeKeys` keys (the
+//   merged ceiling: what a client that merged every get perfectly, for free, would
+//   get). Over several servers, one socket per server, the keys in flight split
+//   evenly between them; every server holds every key.
+// - `multi`: `concurrency` lines of `multiKeys` keys in flight on one socket.
+// - `latency`: one `get k` at a time, each timed from its write to its reply.
 //
 // Replies are counted by reading each VALUE line's byte count and skipping the
 // body by length (never scanning it), resuming a header split across chunks.
@@ -80,119 +88,154 @@ class ReplyCounter {
 /** Each command in `commands` (all the same length) twice over, so any run of up to `commands.length` wraps without a copy. */
 function encodeTwice(commands) {
   const one = Buffer.from(commands.join(''), 'latin1');
-  return { buffer: Buffer.concat([one, one]), count: commands.length, width: one.length / commands.length };
+  const width = one.length / commands.length;
+  if (!Number.isInteger(width)) throw new Error('pre-encoded commands must all have the same length');
+  return { buffer: Buffer.concat([one, one]), count: commands.length, width };
 }
 
 const args = caseArgs();
-const { shape, servers, size, keyCount, concurrency = 1, warmupMs, durationMs } = args;
-if (servers.length !== 1) throw new Error('the raw ceiling runs against one server');
+const { shape, servers, size, keyCount, concurrency = 1, warmupMs, durationMs, mergeKeys } = args;
+if (shape !== 'get' && servers.length !== 1) throw new Error(`the raw ${shape} ceiling runs against one server`);
 const keys = benchKeys(size, keyCount);
-const perCall = shape === 'multi' ? args.multiKeys : 1;
-const commands =
-  shape === 'multi' ? keyGroups(keys, perCall).map((g) => `get ${g.join(' ')}\r\n`) : keys.map((k) => `get ${k}\r\n`);
-const encoded = encodeTwice(commands);
-if (!Number.isInteger(encoded.width)) throw new Error('pre-encoded commands must all have the same length');
-
-const [host, port] = servers[0].split(':');
-const socket = net.connect(Number(port), host);
-socket.setNoDelay(true);
-await once(socket, 'connect');
-
-const counter = new ReplyCounter(size);
-const window = shape === 'latency' ? 1 : concurrency;
-let sent = 0;
-let position = 0;
+const latency = shape === 'latency';
 let running = true;
-const latencies = shape === 'latency' ? new Float64Array(4_000_000) : null;
 let recording = false;
-let recorded = 0;
-let sentAt = 0;
 
-function send(n) {
-  // Timed from before the write, as a client's call is: the write syscall is part of the round trip.
-  sentAt = performance.now();
-  while (n > 0) {
-    const k = Math.min(n, encoded.count);
-    socket.write(encoded.buffer.subarray(position * encoded.width, (position + k) * encoded.width));
-    position = (position + k) % encoded.count;
-    sent += k;
-    n -= k;
+/**
+ * One bare socket to `server` keeping `window` commands of `perLine` keys in flight:
+ * the commands owed for all the replies read in one event-loop turn go out in one write
+ * (what the fastest clients do; in a trial this gave about 10% more than writing after
+ * each chunk), or at once with one in flight.
+ */
+class RawSocket {
+  constructor(server, perLine, window) {
+    this.perLine = perLine;
+    this.window = window;
+    const lines = perLine === 1 ? keys.map((key) => [key]) : keyGroups(keys, perLine);
+    this.encoded = encodeTwice(lines.map((group) => `get ${group.join(' ')}\r\n`));
+    this.counter = new ReplyCounter(size);
+    this.sent = 0;
+    this.position = 0;
+    this.owed = 0;
+    this.flushScheduled = false;
+    this.drained = null;
+    this.sentAt = 0;
+    this.latencies = latency ? new Float64Array(4_000_000) : null;
+    this.recorded = 0;
+    const [host, port] = server.split(':');
+    this.socket = net.connect(Number(port), host);
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk) => this.#onData(chunk));
+  }
+
+  send(n) {
+    // Timed from before the write, as a client's call is: the write syscall is part of the round trip.
+    this.sentAt = performance.now();
+    const { encoded } = this;
+    while (n > 0) {
+      const k = Math.min(n, encoded.count);
+      this.socket.write(encoded.buffer.subarray(this.position * encoded.width, (this.position + k) * encoded.width));
+      this.position = (this.position + k) % encoded.count;
+      this.sent += k;
+      n -= k;
+    }
+  }
+
+  #flushOwed = () => {
+    this.flushScheduled = false;
+    const n = this.owed;
+    this.owed = 0;
+    if (running) this.send(n);
+    else if (this.counter.replies === this.sent) this.drained?.();
+  };
+
+  #onData(chunk) {
+    const before = this.counter.replies;
+    this.counter.push(chunk);
+    const done = this.counter.replies - before;
+    if (done === 0) return;
+    if (this.latencies && recording && this.recorded < this.latencies.length)
+      this.latencies[this.recorded++] = (performance.now() - this.sentAt) * 1_000;
+    if (!running) {
+      if (this.counter.replies === this.sent) this.drained?.();
+    } else if (this.window > 1) {
+      this.owed += done;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.#flushOwed);
+      }
+    } else this.send(done);
+  }
+
+  /** Resolves once every command sent has its reply, then closes the socket. */
+  async drain() {
+    if (this.counter.replies !== this.sent) await new Promise((resolve) => (this.drained = resolve));
+    this.socket.destroy();
   }
 }
 
-let drained;
-// With many in flight, the commands owed for every reply read in one event-loop turn go out in one write
-// (what the fastest clients do): the server then reads them in one go. With one in flight, at once.
-let owed = 0;
-let flushScheduled = false;
-function flushOwed() {
-  flushScheduled = false;
-  const n = owed;
-  owed = 0;
-  if (running) send(n);
-  else if (counter.replies === sent) drained?.();
+/** The sockets: one per server, with the keys in flight split between them. */
+function sockets() {
+  if (shape === 'multi') return [new RawSocket(servers[0], args.multiKeys, concurrency)];
+  if (latency) return [new RawSocket(servers[0], 1, 1)];
+  return servers.map((server, i) => {
+    const inFlight = Math.floor(concurrency / servers.length) + (i < concurrency % servers.length ? 1 : 0);
+    const perLine = mergeKeys ? Math.min(mergeKeys, inFlight) : 1;
+    return new RawSocket(server, perLine, Math.ceil(inFlight / perLine));
+  });
 }
-socket.on('data', (chunk) => {
-  const before = counter.replies;
-  counter.push(chunk);
-  const done = counter.replies - before;
-  if (done === 0) return;
-  if (latencies && recording && recorded < latencies.length)
-    latencies[recorded++] = (performance.now() - sentAt) * 1_000;
-  if (!running) {
-    if (counter.replies === sent) drained?.();
-  } else if (window > 1) {
-    owed += done;
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushOwed);
-    }
-  } else send(done);
-});
 
-send(window);
+const all = sockets();
+await Promise.all(all.map((s) => once(s.socket, 'connect')));
+/** What one reply counts for: a call of `multi`, else the gets it answers. */
+const unitsOf = (s) => (shape === 'multi' ? 1 : s.perLine);
+const units = () => all.reduce((sum, s) => sum + s.counter.replies * unitsOf(s), 0);
+
+for (const s of all) s.send(s.window);
 await sleep(warmupMs);
 recording = true;
-const startReplies = counter.replies;
+const startUnits = units();
 const startCpu = process.cpuUsage();
 const start = performance.now();
 await sleep(durationMs);
-const ops = counter.replies - startReplies;
+const ops = units() - startUnits;
 const cpu = process.cpuUsage(startCpu);
 const seconds = (performance.now() - start) / 1_000;
 running = false;
-if (counter.replies !== sent) await new Promise((resolve) => (drained = resolve));
-socket.destroy();
+await Promise.all(all.map((s) => s.drain()));
 
-const bad = counter.wrongSize + (counter.replies * perCall - counter.values);
+const bad = all.reduce((sum, s) => sum + s.counter.wrongSize + (s.counter.replies * s.perLine - s.counter.values), 0);
+const error = all.map((s) => s.counter.error).find((e) => e !== undefined);
 const result = {
-  client: 'raw',
+  client: mergeKeys ? 'raw-merged' : 'raw',
   ...args,
+  keysPerLine: all.map((s) => s.perLine),
   ops,
   seconds,
   opsPerSec: ops / seconds,
   cpuUsPerOp: (cpu.user + cpu.system) / ops,
   cpuUtilisation: (cpu.user + cpu.system) / 1e6 / seconds,
-  totalOps: counter.replies,
+  totalOps: units(),
   bad,
-  errors: counter.error ? 1 : 0,
-  firstError: counter.error,
+  errors: error ? 1 : 0,
+  firstError: error,
 };
-if (shape === 'multi') result.keysPerSec = result.opsPerSec * perCall;
-if (latencies) {
-  const values = Array.from(latencies.subarray(0, recorded));
+if (shape === 'multi') result.keysPerSec = result.opsPerSec * args.multiKeys;
+if (latency) {
+  const [s] = all;
+  const values = Array.from(s.latencies.subarray(0, s.recorded));
   Object.assign(result, {
-    ops: recorded,
-    opsPerSec: recorded / seconds,
-    cpuUsPerOp: (cpu.user + cpu.system) / recorded,
+    ops: s.recorded,
+    opsPerSec: s.recorded / seconds,
+    cpuUsPerOp: (cpu.user + cpu.system) / s.recorded,
     p50Us: percentile(values, 50),
     p90Us: percentile(values, 90),
     p99Us: percentile(values, 99),
-    meanUs: values.reduce((a, b) => a + b, 0) / recorded,
+    meanUs: values.reduce((a, b) => a + b, 0) / s.recorded,
   });
 }
 report(result);
-if (bad > 0 || counter.error) {
-  console.error(`raw ${shape}: ${bad} missing or wrong values; first error reply: ${counter.error ?? 'none'}`);
+if (bad > 0 || error) {
+  console.error(`raw ${shape}: ${bad} missing or wrong values; first error reply: ${error ?? 'none'}`);
   process.exitCode = 1;
 }

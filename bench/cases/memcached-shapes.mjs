@@ -67,8 +67,11 @@ export async function closedLoop(call, { concurrency, warmupMs, durationMs }) {
   };
 }
 
-/** One call at a time: per-call latency in µs over the measured window (after `warmupMs`). */
-export async function oneAtATime(call, { warmupMs, durationMs }) {
+/**
+ * `concurrency` workers (one by default), each timing its calls one after another: per-call
+ * latency in µs over the measured window (after `warmupMs`), and calls per second.
+ */
+export async function timedCalls(call, { warmupMs, durationMs, concurrency = 1 }) {
   const tally = makeTally();
   const samples = new Float64Array(4_000_000);
   let n = 0;
@@ -86,10 +89,16 @@ export async function oneAtATime(call, { warmupMs, durationMs }) {
     tally.ops++;
     if (record && n < samples.length) samples[n++] = (t1 - t0) * 1_000;
   };
-  for (const end = performance.now() + warmupMs; performance.now() < end; ) await timed(false);
+  const workers = (until, record) =>
+    Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < until) await timed(record);
+      }),
+    );
+  await workers(performance.now() + warmupMs, false);
   const startCpu = process.cpuUsage();
   const start = performance.now();
-  for (const end = start + durationMs; performance.now() < end; ) await timed(true);
+  await workers(start + durationMs, true);
   const cpu = process.cpuUsage(startCpu);
   const seconds = (performance.now() - start) / 1_000;
   const values = Array.from(samples.subarray(0, n));
@@ -107,6 +116,31 @@ export async function oneAtATime(call, { warmupMs, durationMs }) {
     errors: tally.errors,
     firstError: tally.firstError ? String(tally.firstError?.stack ?? tally.firstError) : undefined,
   };
+}
+
+/**
+ * What one call allocates on the JS heap, at `concurrency` calls in flight: over `count`
+ * calls, the growth of the heap's used bytes plus what every garbage collection in between
+ * freed (from `v8.GCProfiler`, which records the heap before and after each), divided by
+ * `count`. Buffer contents live outside the heap and are not counted.
+ */
+export async function allocationPerCall(call, concurrency, count = 20_000) {
+  globalThis.gc();
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  const before = v8.getHeapStatistics().used_heap_size;
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (started++ < count) await call();
+    }),
+  );
+  const after = v8.getHeapStatistics().used_heap_size;
+  const { statistics } = profiler.stop();
+  let freed = 0;
+  for (const gc of statistics)
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+  return { heapBytesPerOp: (after - before + freed) / count, allocationCalls: count };
 }
 
 function memorySample(ops) {
@@ -184,8 +218,17 @@ export async function runCase(name, connect) {
   let result;
   if (shape === 'get' || shape === 'latency' || shape === 'memory') {
     if (shape === 'get') result = await closedLoop(getOne, args);
-    else if (shape === 'latency') result = await oneAtATime(getOne, args);
+    else if (shape === 'latency') result = await timedCalls(getOne, args);
     else result = await memoryRun(getOne, args);
+    // Checked like the measured calls: a miss or an error here fails the case too.
+    const checked = async () => {
+      if (!(await getOne())) throw new Error('a get in the allocation window missed');
+    };
+    if (shape !== 'memory') {
+      Object.assign(result, await allocationPerCall(checked, args.concurrency ?? 1));
+      // The server counts these gets too.
+      result.totalOps += result.allocationCalls;
+    }
   } else if (shape === 'multi') {
     const groups = keyGroups(keys, args.multiKeys);
     const getMany = async () => (await client.getMulti(groups[next++ % groups.length])) === args.multiKeys;

@@ -1,7 +1,7 @@
-// The memcached driver against its Node peers and a raw-socket ceiling, all in
-// one run against memcached servers this suite starts: one fresh process per
-// (client × shape), a table per shape with absolute figures and ratios, and
-// the targets of issues 5 and 6 checked as ratios measured in this same run.
+// The memcached driver against its Node peers, pylibmc and raw-socket ceilings,
+// all in one run against memcached servers this suite starts: one fresh process
+// per (client × shape), a table per shape with absolute figures and ratios, and
+// the targets of issues 5, 6 and 14 checked as ratios measured in this same run.
 // Results also go to bench/results/memcached.json. See bench/README.md.
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -25,6 +25,8 @@ const LARGE = 10 * 1024;
 const IN_FLIGHT = 200;
 const MULTI_KEYS = 100;
 const MULTI_IN_FLIGHT = 10;
+/** The callers of the second latency shape, where merged gets can merge. */
+const LATENCY_IN_FLIGHT = 10;
 const RING_SERVERS = 3;
 const MEMORY_OPS = env('BENCH_MEMORY_OPS', 1_000_000);
 /** Heap growth (after a full GC) over the memory run that still counts as flat. */
@@ -37,9 +39,30 @@ const FLAT_HEAP_BYTES = 1024 * 1024;
 const FLAT_NATIVE_BYTES = 8 * 1024 * 1024;
 
 const OURS = 'clonepool';
+/** Ours with `mergeGets: false`: one command per get, as before merged gets. */
+const UNMERGED = 'clonepool-unmerged';
 const PEERS = ['memjs', 'memcached', 'memcache-client'];
 const ALL = ['raw', OURS, ...PEERS];
-const caseFile = (client) => new URL(`../cases/memcached-${client}.mjs`, import.meta.url);
+/** The keys of one line of the raw merged ceiling: all 200 in flight, as our 200 callers' gets can merge. */
+const MERGE_KEYS = IN_FLIGHT;
+/**
+ * Each client's case file (`cases/memcached-<file>.mjs`) and what it adds to a shape's
+ * arguments: the raw merged ceiling is the raw case sending `get k1 … k200` lines, and
+ * ours unmerged is our case with `mergeGets: false`.
+ */
+const CLIENTS = {
+  raw: { file: 'raw' },
+  'raw-merged': { file: 'raw', args: { mergeKeys: MERGE_KEYS } },
+  [OURS]: { file: OURS },
+  [UNMERGED]: { file: OURS, args: { options: { mergeGets: false } } },
+  ...Object.fromEntries(PEERS.map((peer) => [peer, { file: peer }])),
+  pylibmc: { file: 'pylibmc' },
+};
+const caseFile = (client) => new URL(`../cases/memcached-${CLIENTS[client].file}.mjs`, import.meta.url);
+const caseEnv = (client) =>
+  CLIENTS[client].file === OURS && FROM_SOURCE
+    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${tsx} --conditions=@clonepool/source`.trim() }
+    : {};
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 
 // Our client runs from its build; a stale build would measure old code.
@@ -59,10 +82,6 @@ function newestMtime(dir) {
 // Our driver runs from dist/ (what users get), or from src/ through tsx with BENCH_DRIVER=src.
 const FROM_SOURCE = process.env.BENCH_DRIVER === 'src';
 const tsx = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
-const caseEnv = (client) =>
-  client === OURS && FROM_SOURCE
-    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${tsx} --conditions=@clonepool/source`.trim() }
-    : {};
 
 /** Null when our client gets and multi-gets the seeded keys from `servers`, else why not. */
 async function ourClientStatus(servers) {
@@ -100,19 +119,19 @@ const shapes = [
   {
     id: 'get-100B-c200',
     title: `get of 100-byte values, ${IN_FLIGHT} in flight`,
-    clients: ALL,
+    clients: ['raw', 'raw-merged', OURS, UNMERGED, ...PEERS],
     args: { shape: 'get', size: SMALL, concurrency: IN_FLIGHT },
   },
   {
     id: 'get-10KiB-c200',
     title: `get of 10 KiB values, ${IN_FLIGHT} in flight`,
-    clients: ALL,
+    clients: ['raw', 'raw-merged', OURS, ...PEERS],
     args: { shape: 'get', size: LARGE, concurrency: IN_FLIGHT },
   },
   {
     id: 'multi-100-c1',
     title: `multi-get of ${MULTI_KEYS} keys (100 B), 1 caller`,
-    clients: ALL,
+    clients: [...ALL, 'pylibmc'],
     args: { shape: 'multi', size: SMALL, multiKeys: MULTI_KEYS, concurrency: 1 },
   },
   {
@@ -124,8 +143,14 @@ const shapes = [
   {
     id: 'latency-100B',
     title: 'one-at-a-time get of 100-byte values (latency)',
-    clients: ALL,
+    clients: ['raw', OURS, UNMERGED, ...PEERS, 'pylibmc'],
     args: { shape: 'latency', size: SMALL },
+  },
+  {
+    id: `latency-100B-c${LATENCY_IN_FLIGHT}`,
+    title: `get of 100-byte values, ${LATENCY_IN_FLIGHT} callers each timing its gets (latency), merged and not`,
+    clients: [OURS, UNMERGED],
+    args: { shape: 'latency', size: SMALL, concurrency: LATENCY_IN_FLIGHT },
   },
   {
     id: `multi-100-${RING_SERVERS}servers-c${MULTI_IN_FLIGHT}`,
@@ -133,6 +158,13 @@ const shapes = [
     clients: [OURS, 'memcached'],
     ring: true,
     args: { shape: 'multi', size: SMALL, multiKeys: MULTI_KEYS, concurrency: MULTI_IN_FLIGHT },
+  },
+  {
+    id: `get-100B-${RING_SERVERS}servers-c${IN_FLIGHT}`,
+    title: `get of 100-byte values over ${RING_SERVERS} servers, ${IN_FLIGHT} in flight (the raw ceilings: one socket per server)`,
+    clients: ['raw', 'raw-merged', OURS, UNMERGED],
+    ring: true,
+    args: { shape: 'get', size: SMALL, concurrency: IN_FLIGHT },
   },
   {
     id: 'memory-1M',
@@ -144,10 +176,10 @@ const shapes = [
 
 /** Runs one case; resolves to its result, or to `{ failed }` with the reason. */
 async function runCase(shape, client) {
-  if (client === OURS && (oursSingle || (shape.ring && oursRing)))
+  if (CLIENTS[client].file === OURS && (oursSingle || (shape.ring && oursRing)))
     return { failed: `not measurable: ${oursSingle ?? oursRing}` };
   const servers = shape.ring ? ringAddresses : [main.address];
-  const args = { ...base, ...shape.args, servers };
+  const args = { ...base, ...shape.args, ...CLIENTS[client].args, servers };
   const before = await getCounters(servers);
   try {
     const result = await runIsolated(caseFile(client), args, { env: caseEnv(client), timeoutMs: 180_000 });
@@ -178,7 +210,13 @@ function best(shape, runs) {
   const chosen = runs.reduce((a, b) => (score(b) > score(a) ? b : a));
   return {
     ...chosen,
-    rounds: runs.map((r) => ({ opsPerSec: r.opsPerSec, cpuUsPerOp: r.cpuUsPerOp, p50Us: r.p50Us, p99Us: r.p99Us })),
+    rounds: runs.map((r) => ({
+      opsPerSec: r.opsPerSec,
+      cpuUsPerOp: r.cpuUsPerOp,
+      heapBytesPerOp: r.heapBytesPerOp,
+      p50Us: r.p50Us,
+      p99Us: r.p99Us,
+    })),
   };
 }
 
@@ -236,6 +274,7 @@ function throughputTable(shape) {
     if (multi) row['keys/s'] = rate(r.keysPerSec);
     row['CPU µs/call'] = fixed(r.cpuUsPerOp, 2);
     row['client CPU'] = `${Math.round(r.cpuUtilisation * 100)}%`;
+    if (!multi) row['heap B/get'] = fixed(r.heapBytesPerOp, 0);
     if (raw) row['÷ raw'] = times(r.opsPerSec / raw.opsPerSec);
     row['ours ÷ this'] = ours ? times(ours.opsPerSec / r.opsPerSec) : '–';
     row['each round'] = r.rounds.map((x) => rate(x.opsPerSec)).join(' / ');
@@ -249,6 +288,8 @@ function throughputTable(shape) {
     const best = bestPeer(shape.id, (r) => r.opsPerSec);
     const parts = [];
     if (raw && shape.clients.includes('raw')) parts.push(`vs raw ceiling ${times(ours.opsPerSec / raw.opsPerSec)}`);
+    const merged = measured(shape.id, 'raw-merged');
+    if (merged) parts.push(`vs raw merged ceiling ${times(ours.opsPerSec / merged.opsPerSec)}`);
     if (memjs) parts.push(`vs memjs ${times(ours.opsPerSec / memjs.opsPerSec)}`);
     if (best) parts.push(`vs best Node peer (${best.peer}) ${times(ours.opsPerSec / best.result.opsPerSec)}`);
     console.log(`\nours: ${parts.join(', ')}`);
@@ -270,7 +311,9 @@ function latencyTable(shape) {
       'p90 µs': fixed(r.p90Us),
       'p99 µs': fixed(r.p99Us),
       'mean µs': fixed(r.meanUs),
+      'gets/s': rate(r.opsPerSec),
       'CPU µs/get': fixed(r.cpuUsPerOp, 2),
+      'heap B/get': fixed(r.heapBytesPerOp, 0),
       'ours p50 ÷ this': ours ? times(ours.p50Us / r.p50Us) : '–',
       'ours p99 ÷ this': ours ? times(ours.p99Us / r.p99Us) : '–',
       'p50 / p99 each round': r.rounds.map((x) => `${fixed(x.p50Us)}/${fixed(x.p99Us)}`).join(' · '),
@@ -314,7 +357,7 @@ for (const shape of shapes) {
   else throughputTable(shape);
 }
 
-// ---- targets (issues 5 and 6) ----
+// ---- targets (issues 5, 6 and 14) ----
 
 const targets = [];
 function target(name, compute) {
@@ -344,10 +387,23 @@ function needBestPeer(shapeId, score) {
   return best;
 }
 
-target('100 B gets, 200 in flight: ≥ 0.90× raw ceiling', () => {
+target('100 B gets, 200 in flight, one socket: ≥ 3× the raw per-key ceiling', () => {
   const ours = need('get-100B-c200', OURS);
   const raw = need('get-100B-c200', 'raw');
-  return ratioTarget(ours.opsPerSec / raw.opsPerSec, 0.9, `${rate(ours.opsPerSec)} vs ${rate(raw.opsPerSec)} ops/s`);
+  return ratioTarget(
+    ours.opsPerSec / raw.opsPerSec,
+    3,
+    `${rate(ours.opsPerSec)} vs ${rate(raw.opsPerSec)} gets/s (\`get k\` pipelined on a bare socket)`,
+  );
+});
+target(`100 B gets, 200 in flight, one socket: vs the raw merged ceiling (aim ≥ 0.4×)`, () => {
+  const ours = need('get-100B-c200', OURS);
+  const merged = need('get-100B-c200', 'raw-merged');
+  return ratioTarget(
+    ours.opsPerSec / merged.opsPerSec,
+    0.4,
+    `${rate(ours.opsPerSec)} vs ${rate(merged.opsPerSec)} gets/s (\`get k1 … k${MERGE_KEYS}\` on a bare socket)`,
+  );
 });
 target('100 B gets, 200 in flight: ≥ 1.15× memjs', () => {
   const ours = need('get-100B-c200', OURS);
@@ -424,7 +480,65 @@ target(`multi-get of 100 keys over ${RING_SERVERS} servers: ≥ 2.5× memcached 
   );
 });
 
-console.log('\n### Targets (issues 5 and 6), as ratios measured in this run\n');
+target('10 KiB gets, 200 in flight: ≥ 2× the best Node peer', () => {
+  const ours = need('get-10KiB-c200', OURS);
+  const best = needBestPeer('get-10KiB-c200', (r) => r.opsPerSec);
+  return ratioTarget(
+    ours.opsPerSec / best.result.opsPerSec,
+    2,
+    `${rate(ours.opsPerSec)} vs ${best.peer} ${rate(best.result.opsPerSec)} gets/s`,
+  );
+});
+target("multi-get of 100 keys, one caller: ≥ 1.5× pylibmc's get_multi", () => {
+  const ours = need('multi-100-c1', OURS);
+  const pylibmc = need('multi-100-c1', 'pylibmc');
+  return ratioTarget(
+    ours.keysPerSec / pylibmc.keysPerSec,
+    1.5,
+    `${rate(ours.keysPerSec)} vs ${rate(pylibmc.keysPerSec)} keys/s`,
+  );
+});
+target('one caller, one get at a time: ≥ 0.9× a bare Node socket', () => {
+  const ours = need('latency-100B', OURS);
+  const raw = need('latency-100B', 'raw');
+  const pylibmc = measured('latency-100B', 'pylibmc');
+  return ratioTarget(
+    ours.opsPerSec / raw.opsPerSec,
+    0.9,
+    `${rate(ours.opsPerSec)} vs ${rate(raw.opsPerSec)} gets/s; pylibmc ${pylibmc ? rate(pylibmc.opsPerSec) : 'not measured'}`,
+  );
+});
+for (const [id, callers] of [
+  ['latency-100B', 1],
+  [`latency-100B-c${LATENCY_IN_FLIGHT}`, LATENCY_IN_FLIGHT],
+]) {
+  target(`${callers} in flight: p50 and p99 no worse than with merging off`, () => {
+    const ours = need(id, OURS);
+    const off = need(id, UNMERGED);
+    return {
+      status: ours.p50Us <= off.p50Us && ours.p99Us <= off.p99Us ? 'PASS' : 'MISS',
+      measured: `p50 ${fixed(ours.p50Us)} µs, p99 ${fixed(ours.p99Us)} µs`,
+      detail: `merging off: p50 ${fixed(off.p50Us)} µs, p99 ${fixed(off.p99Us)} µs`,
+    };
+  });
+}
+target('heap bytes allocated per 100 B get (200 in flight): lowest of all Node clients', () => {
+  const ours = need('get-100B-c200', OURS);
+  const best = needBestPeer('get-100B-c200', (r) => -r.heapBytesPerOp);
+  return {
+    status: ours.heapBytesPerOp <= best.result.heapBytesPerOp ? 'PASS' : 'MISS',
+    measured: `${fixed(ours.heapBytesPerOp, 0)} B`,
+    detail: `lowest peer ${best.peer} ${fixed(best.result.heapBytesPerOp, 0)} B (ours ÷ it ${times(ours.heapBytesPerOp / best.result.heapBytesPerOp)})`,
+  };
+});
+target(`${RING_SERVERS} servers, 200 in flight: ≥ 2.5× the per-key ceiling of one socket per server`, () => {
+  const id = `get-100B-${RING_SERVERS}servers-c${IN_FLIGHT}`;
+  const ours = need(id, OURS);
+  const raw = need(id, 'raw');
+  return ratioTarget(ours.opsPerSec / raw.opsPerSec, 2.5, `${rate(ours.opsPerSec)} vs ${rate(raw.opsPerSec)} gets/s`);
+});
+
+console.log('\n### Targets (issues 5, 6 and 14), as ratios measured in this run\n');
 printTable(
   normalise(targets.map((t) => ({ status: t.status, target: t.target, measured: t.measured, detail: t.detail }))),
 );
@@ -447,6 +561,7 @@ async function writeResults() {
       {
         started: started.toISOString(),
         finished: new Date().toISOString(),
+        commit: await gitCommit(),
         node: process.version,
         memcached: await memcachedVersion(),
         cpus: os.cpus().length,
@@ -458,6 +573,7 @@ async function writeResults() {
           rounds: ROUNDS,
           keyCount: KEY_COUNT,
           memoryOps: MEMORY_OPS,
+          mergeKeys: MERGE_KEYS,
         },
         targets,
         results,
@@ -473,6 +589,15 @@ if (
   Object.values(results).some((s) => Object.values(s).some((r) => !ok(r)))
 ) {
   process.exitCode = 1;
+}
+
+async function gitCommit() {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 async function memcachedVersion() {
