@@ -55,12 +55,13 @@ export interface ClientOptions {
   /**
    * Merges the `get`s issued before a connection's next write into one
    * multi-key command: the `get`, `gets`, `gat` and `gats` calls of one tick
-   * bound for one server go out as one line (`get k1 k2 …`, at most 100 keys a
-   * line), and each call still resolves with its own value, miss or error.
-   * Nothing waits for a batch to fill: a lone get is written in the same tick
-   * it is called. Only calls next to each other on the connection merge, so a
-   * `get` after a `set` of the same key still sees the set; `gat`/`gats` merge
-   * only with the same TTL. `false` sends one command per call.
+   * bound for one server go out as one line (`get k1 k2 …`, at most 100 calls
+   * a line), and each call still resolves with its own value, miss or error.
+   * No timer waits for a batch to fill: a get on a client that owes no reply is
+   * written in the tick it is called. Only calls next to each other on the
+   * connection merge, so a `get` after a `set` of the same key still sees the
+   * set; `get` merges with `get`, `gets` with `gets`, and `gat`/`gats` only
+   * with the same TTL. `false` sends one command per call.
    * @default true
    */
   readonly mergeGets?: boolean;
