@@ -4,7 +4,7 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { AUTH_PROBE, CommandWriter } from './commands.js';
 import { ConnectionError, ProtocolError, TimeoutError } from './errors.js';
 import type { Failover } from './failover.js';
-import { MergedGets, type RetrievalKind } from './merged-gets.js';
+import { MAX_CALLS_PER_LINE, MergedGets, type RetrievalKind } from './merged-gets.js';
 import { Op, type WaitingOp } from './ops.js';
 import type { ParsedOptions } from './options.js';
 import { MalformedReplyError, ReplyParser } from './parser.js';
@@ -12,12 +12,6 @@ import { Replies } from './replies.js';
 import type { ServerAddress } from './servers.js';
 import type { Member } from './topology.js';
 
-/**
- * How many calls one merged retrieval line carries at most. memcached reads a `get` line of
- * any length (it tokenizes 24 keys at a time), but a longer line makes its callers wait for
- * one longer reply.
- */
-const MAX_KEYS_PER_LINE = 100;
 /**
  * memcached closes a connection whose first 2048 unread bytes hold no line end unless they
  * start a `get` or `gets`: a merged `gat`/`gats` line stays under that.
@@ -217,13 +211,12 @@ export class Connection {
       batch.ttl === wanted &&
       fits(batch, prefix.length + key.length)
     ) {
-      if (batch.add(key)) writer.addKey(prefix, key);
+      batch.add(key);
     } else {
       batch = this.#freeMerged.pop() ?? new MergedGets(this.#freeMerged);
-      const command = ttl === undefined ? kind : `${kind === 'gets' ? 'gats' : 'gat'} ${ttl}`;
-      writer.openRetrieval(command, prefix, key);
-      batch.start(kind, wanted, prefix, command.length);
+      batch.start(kind, wanted, ttl === undefined ? kind : `${kind === 'gets' ? 'gats' : 'gat'} ${ttl}`, prefix);
       batch.add(key);
+      writer.openRetrieval(batch);
       this.#merging = batch;
       this.#push(batch);
     }
@@ -549,6 +542,6 @@ function noop(): void {}
 
 /** Whether `batch`'s line has room for one more call, of a key of `keyBytes` bytes with the prefix. */
 function fits(batch: MergedGets, keyBytes: number): boolean {
-  if (batch.callers >= MAX_KEYS_PER_LINE) return false;
+  if (batch.callers >= MAX_CALLS_PER_LINE) return false;
   return batch.ttl < 0 || batch.lineBytes + 1 + keyBytes <= MAX_TOUCH_LINE_BYTES;
 }

@@ -1,3 +1,4 @@
+import type { RetrievalLine } from './commands.js';
 import { decodeValue } from './values.js';
 
 /** The retrievals that merge, by what a caller gets back: `get`/`gat` a value, `gets`/`gats` a value with its CAS. */
@@ -20,21 +21,27 @@ export type RetrievalKind = 'get' | 'gets';
  * every caller. A caller asking for a key already on the line shares its slot and gets its
  * own decoded copy of the value.
  *
- * A connection keeps a few of these for reuse: their arrays keep their room between lines,
- * so a call costs its promise and little else.
+ * A connection keeps a few of these for reuse: their arrays of callers keep their room
+ * between lines, so a call costs its promise and little else.
  */
-export class MergedGets {
+export class MergedGets implements RetrievalLine {
   readonly kind = 'merged';
   /** Whether the line asks for CAS tokens (`gets`, `gats`). */
   retrieval: RetrievalKind = 'get';
   /** The TTL of a `gat`/`gats` line, -1 for `get`/`gets`. */
   ttl = -1;
+  /** The line's command: `get`, `gets`, `gat <ttl>` or `gats <ttl>`. */
+  command = 'get';
+  /** The prefix every key of this connection carries, as latin1. */
+  prefix = '';
+  /** The wire keys (latin1, without the prefix), index for index with the line; `keyCount` of them are this line's. */
+  readonly keys: string[] = [];
+  /** How many distinct keys the line asks for. */
+  keyCount = 0;
   /** How many bytes the line has so far, without its CRLF. */
   lineBytes = 0;
   /** How many callers wait. */
   callers = 0;
-  /** How many distinct keys the line asks for. */
-  keyCount = 0;
   /** Flags of the VALUE being read. */
   flags = 0;
   cas: bigint | undefined = undefined;
@@ -42,10 +49,6 @@ export class MergedGets {
   current = -1;
   /** Where the search for the next VALUE's key starts: replies come in the order asked. */
   #cursor = 0;
-  /** The wire keys (latin1, without the prefix), index for index with the line. */
-  readonly #keys: string[] = [];
-  /** The prefix every key of this connection carries, as latin1. */
-  #prefix = '';
   /** For each caller, the index of its key. */
   readonly #keyOf: number[] = [];
   readonly #resolves: ((value: unknown) => void)[] = [];
@@ -53,8 +56,13 @@ export class MergedGets {
   /** For each caller, what it resolves to (or `undefined` for a miss), or its decode error. */
   readonly #results: unknown[] = [];
   readonly #errors: (Error | undefined)[] = [];
-  /** A key's index by its bytes, made once the line is long enough that a scan would cost more. */
-  #index: Map<string, number> | null = null;
+  /**
+   * The keys' indexes + 1 by a hash of a few of their characters (open addressing, 0 is free),
+   * used once the line is long enough that a scan per call would cost more: a Map cost more
+   * than the scan it saves, for the lines of a few dozen keys merging makes.
+   */
+  readonly #table = new Int32Array(TABLE_SIZE);
+  #indexed = false;
   /** Where a free batch goes once settled. */
   readonly #free: MergedGets[];
 
@@ -62,29 +70,49 @@ export class MergedGets {
     this.#free = free;
   }
 
-  /** Starts a line: `retrieval` with TTL `ttl` (-1 for none); keys carry `prefix`. */
-  start(retrieval: RetrievalKind, ttl: number, prefix: string, lineBytes: number): void {
+  /** Starts a line of `retrieval` with TTL `ttl` (-1 for none), as `command`; keys carry `prefix`. */
+  start(retrieval: RetrievalKind, ttl: number, command: string, prefix: string): void {
     this.retrieval = retrieval;
     this.ttl = ttl;
-    this.#prefix = prefix;
-    this.lineBytes = lineBytes;
+    this.command = command;
+    this.prefix = prefix;
+    this.lineBytes = command.length;
   }
 
-  /**
-   * Adds a caller of `key`; returns whether the key is new on the line (so the caller writes it).
-   * Follow with `new Promise(batch.capture)`.
-   */
-  add(key: string): boolean {
+  /** Adds a caller of `key`, and the key to the line unless it is on it. Follow with `new Promise(batch.capture)`. */
+  add(key: string): void {
     let slot = this.#find(key);
-    const fresh = slot === -1;
-    if (fresh) {
+    if (slot === -1) {
       slot = this.keyCount++;
-      this.#keys[slot] = key;
-      this.#index?.set(key, slot);
-      this.lineBytes += this.#prefix.length + key.length + 1;
+      this.keys[slot] = key;
+      if (this.#indexed) this.#index(slot);
+      else if (slot + 1 === INDEX_FROM_KEYS) for (let i = 0; i <= slot; i++) this.#index(i);
+      this.lineBytes += this.prefix.length + key.length + 1;
     }
     this.#keyOf[this.callers] = slot;
-    return fresh;
+  }
+
+  /** The index of `key` on the line, or -1. */
+  #find(key: string): number {
+    const keys = this.keys;
+    if (!this.#indexed) {
+      for (let i = 0; i < this.keyCount; i++) if (keys[i] === key) return i;
+      return -1;
+    }
+    const table = this.#table;
+    for (let at = hashOf(key); table[at] !== 0; at = (at + 1) & TABLE_MASK) {
+      if (keys[table[at]! - 1] === key) return table[at]! - 1;
+    }
+    return -1;
+  }
+
+  /** Puts key `i` in the table, at the first free place from its hash. */
+  #index(i: number): void {
+    const table = this.#table;
+    let at = hashOf(this.keys[i]!);
+    while (table[at] !== 0) at = (at + 1) & TABLE_MASK;
+    table[at] = i + 1;
+    this.#indexed = true;
   }
 
   /** The executor of a caller's promise: keeps its resolve and reject, and counts the caller in. */
@@ -96,19 +124,6 @@ export class MergedGets {
     this.#errors[i] = undefined;
   };
 
-  /** The index of `key` on the line, or -1. */
-  #find(key: string): number {
-    const count = this.keyCount;
-    if (this.#index !== null) return this.#index.get(key) ?? -1;
-    for (let i = 0; i < count; i++) if (this.#keys[i] === key) return i;
-    // Past a few keys a scan per call would make a long line quadratic: index it from here on.
-    if (count >= INDEX_FROM_KEYS) {
-      this.#index = new Map();
-      for (let i = 0; i < count; i++) this.#index.set(this.#keys[i]!, i);
-    }
-    return -1;
-  }
-
   /**
    * Finds the key of a `VALUE` line among the keys asked, comparing bytes in place, and makes
    * it the current one. memcached answers in the order asked (misses left out), so the search
@@ -116,9 +131,9 @@ export class MergedGets {
    * search of the whole line. Returns false for a key not asked for.
    */
   match(src: Buffer, start: number, end: number): boolean {
-    const keys = this.#keys;
+    const keys = this.keys;
     const count = this.keyCount;
-    const prefix = this.#prefix;
+    const prefix = this.prefix;
     const keyStart = start + prefix.length;
     if (prefix !== '' && !sameBytes(src, start, prefix.length, prefix)) return false;
     const length = end - keyStart;
@@ -187,24 +202,46 @@ export class MergedGets {
       this.#results[i] = undefined;
       this.#errors[i] = undefined;
     }
-    // Keys are the callers' strings: let them go too.
-    this.#keys.fill('', 0, this.keyCount);
-    this.callers = 0;
+    // Keys are the callers' strings: let them go too (keeping the array's room).
+    this.keys.fill('', 0, this.keyCount);
     this.keyCount = 0;
+    if (this.#indexed) this.#table.fill(0);
+    this.#indexed = false;
+    this.callers = 0;
     this.#cursor = 0;
     this.current = -1;
     this.cas = undefined;
-    this.#index = null;
     if (this.#free.length < KEEP_FREE) this.#free.push(this);
   }
 }
 
-/** From this many distinct keys on a line, a caller's key is looked up in a Map rather than by a scan. */
-const INDEX_FROM_KEYS = 16;
+/** From this many distinct keys on a line, a caller's key is looked up in the table rather than by a scan. */
+const INDEX_FROM_KEYS = 8;
+/**
+ * How many calls one merged line carries at most. memcached reads a `get` line of any length
+ * (it tokenizes 24 keys at a time), but a longer line makes its callers wait for one longer reply.
+ */
+export const MAX_CALLS_PER_LINE = 100;
+/** The size of the key table: a power of two, at least 2.5 times the keys a line can hold, so probes stay short. */
+const TABLE_SIZE = 2 ** Math.ceil(Math.log2(MAX_CALLS_PER_LINE * 2.5));
+const TABLE_MASK = TABLE_SIZE - 1;
 /** How many settled batches a connection keeps for reuse: lines in flight at once, for pipelined callers. */
 const KEEP_FREE = 4;
 
 function noop(): void {}
+
+/**
+ * A hash of a key's length and a few of its characters: its last four, where counters and
+ * ids differ, its first and its middle. Keys that differ elsewhere only probe further.
+ */
+function hashOf(key: string): number {
+  const n = key.length;
+  let h = n;
+  for (let i = Math.max(0, n - 4); i < n; i++) h = Math.imul(h, 31) + key.charCodeAt(i);
+  h = Math.imul(h, 31) + key.charCodeAt(0);
+  h = Math.imul(h, 31) + key.charCodeAt(n >> 1);
+  return (h ^ (h >>> 9)) & TABLE_MASK;
+}
 
 function sameBytes(src: Buffer, start: number, length: number, text: string): boolean {
   if (text.length !== length) return false;

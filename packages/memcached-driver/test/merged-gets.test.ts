@@ -114,6 +114,20 @@ describe('merged gets: the gets of one tick go out as one command', () => {
     expect([item1, item2]).toEqual([undefined, undefined]);
   });
 
+  it('sends each key of a long line once, also when many keys hash alike', async () => {
+    const { client, lines } = await recorded();
+    // Keys that differ only in their second character, which the key table does not hash.
+    const alike = Array.from({ length: 24 }, (_, i) => `x${String.fromCharCode(65 + i)}-same-tail`);
+    const plain = Array.from({ length: 24 }, (_, i) => `p${i}`);
+    await client.setMulti([...alike, ...plain].filter((_, i) => i % 2 === 0).map((key) => [key, key] as const));
+    lines.length = 0;
+    // Every key asked twice (96 calls, one line), in an order that mixes the two sets.
+    const asked = [...alike, ...plain, ...plain.toReversed(), ...alike.toReversed()];
+    const expected = new Map([...alike, ...plain].map((key, i) => [key, i % 2 === 0 ? key : undefined]));
+    expect(await Promise.all(asked.map((key) => client.get(key)))).toEqual(asked.map((key) => expected.get(key)));
+    expect(bare(lines, prefixOf(lines, 'p0'))).toEqual([`get ${[...alike, ...plain].join(' ')}`]);
+  });
+
   it('a bad key rejects only its caller, before the batch is sent', async () => {
     const { client, lines } = await recorded();
     await client.setMulti({ a: 1, b: 2 });
