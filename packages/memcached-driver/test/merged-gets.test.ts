@@ -208,10 +208,10 @@ describe('merged gets: the gets of one tick go out as one command', () => {
 
   it('refuses a mergeGets that is not a boolean, and unknown option names', () => {
     expect(() => new Client('localhost', { mergeGets: 'yes' as unknown as boolean })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
     expect(() => new Client('localhost', { mergeGet: false } as unknown as ClientOptions)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
   });
 
