@@ -1,6 +1,6 @@
 import type { AsyncResource } from 'node:async_hooks';
-import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { AUTH_PROBE, CommandWriter } from './commands.js';
 import { ConnectionError, ProtocolError, TimeoutError } from './errors.js';
 import type { Failover } from './failover.js';
@@ -10,6 +10,7 @@ import type { ParsedOptions } from './options.js';
 import { MalformedReplyError, ReplyParser } from './parser.js';
 import { Replies } from './replies.js';
 import type { ServerAddress } from './servers.js';
+import { openSocket } from './socket.js';
 import type { Member } from './topology.js';
 
 /**
@@ -304,7 +305,7 @@ export class Connection {
   /** idle → connecting: makes the socket and its connect timer; called in the owner's context. */
   #open(): void {
     const options = this.#options;
-    const socket = this.#makeSocket();
+    const socket = openSocket(this.server, options.tls);
     this.#state = 'connecting';
     this.#socket = socket;
     this.#connectTimer = this.#timer(() => {
@@ -313,19 +314,6 @@ export class Connection {
       }
     }, options.connectTimeoutMs);
     this.#watch(socket);
-  }
-
-  /** A TCP or UNIX socket to the server, or a TLS one with the server's name to verify. */
-  #makeSocket(): Socket {
-    const { server } = this;
-    const { tls } = this.#options;
-    if (tls === undefined) {
-      return server.path !== undefined ? netConnect(server.path) : netConnect(server.port, server.host);
-    }
-    const target = server.path !== undefined ? { path: server.path } : { host: server.host, port: server.port };
-    const servername =
-      tls.servername ?? (server.path === undefined && isIP(server.host) === 0 ? server.host : undefined);
-    return tlsConnect({ ...tls, ...target, ...(servername === undefined ? {} : { servername }) });
   }
 
   /** Listens to `socket` for as long as it is this connection's: every handler ignores a socket it let go of. */
