@@ -15,22 +15,16 @@ import {
 } from './arguments.js';
 import type { CommandWriter, StoreCommand } from './commands.js';
 import type { Connection } from './connection.js';
-import { trace } from './diagnostics.js';
-import { createDistribution, type Distribution } from './distribution/index.js';
+import { type TopologyChange, trace } from './diagnostics.js';
 import { AppendUnsupportedError, ClientClosedError } from './errors.js';
-import { Fanout, type FanoutOwner } from './fanout.js';
-import {
-  type Flights,
-  type GetOrSetFactory,
-  type GetOrSetOptions,
-  type InvalidateOptions,
-  Refresher,
-} from './get-or-set.js';
+import { Fanout } from './fanout.js';
+import { Fleet } from './fleet.js';
+import { type GetOrSetFactory, type GetOrSetOptions, type InvalidateOptions, Refresher } from './get-or-set.js';
 import { type Key, keyBytes } from './keys.js';
 import { BatchOp, Op } from './ops.js';
-import { type ClientOptions, type ParsedOptions, parseOptions } from './options.js';
-import { parseServers, type ServerAddress } from './servers.js';
-import { type Layout, Topology } from './topology.js';
+import type { ClientOptions } from './options.js';
+import { parseServers } from './servers.js';
+import { Topology } from './topology.js';
 import { type Encoded, encodeRaw, encodeValue, type Value } from './values.js';
 
 /**
@@ -159,6 +153,11 @@ export interface ClientEvents {
    * server per command.
    */
   partial: [server: string, error: Error, command: MultiCommand];
+  /**
+   * The server list changed (`setServers`), on this client and
+   * every clone of its fleet; commands are routed by the new list from now on.
+   */
+  topology: [change: TopologyChange];
   /** `close()` finished. */
   close: [];
 }
@@ -185,26 +184,6 @@ export interface ClientEvents {
  */
 export type MultiCommand = 'getMulti' | 'setMulti' | 'deleteMulti';
 
-/** The immutable part of a client, shared by all its clones. */
-class Config implements Layout {
-  readonly servers: readonly ServerAddress[];
-  readonly options: ParsedOptions;
-  readonly distribution: Distribution | undefined;
-  /** Whether multi-key commands go on without a failed server (`removeFailed` with several servers). */
-  readonly partialMulti: boolean;
-  /** getOrSet's refreshes in flight in this process: clones share them. */
-  readonly flights: Flights = new Map();
-  constructor(servers: unknown, options: unknown) {
-    this.servers = parseServers(servers);
-    this.options = parseOptions(options);
-    this.partialMulti = this.options.removeFailed > 0 && this.servers.length > 1;
-    this.distribution =
-      this.servers.length === 1
-        ? undefined
-        : createDistribution(this.servers, this.options.distribution, { hash: this.options.hash });
-  }
-}
-
 /**
  * A memcached client: pylibmc's `Client` for Node, with many operations in
  * flight on one connection per server.
@@ -221,6 +200,10 @@ class Config implements Layout {
  * With `removeFailed`: `eject` (server, error) when failover takes a server off
  * the ring, `rejoin` (server) when it is back, and `partial` (server, error,
  * command) when a multi-key command went on without a failed server.
+ * `topology` (a {@link TopologyChange}) when the server list changes.
+ *
+ * A client and its clones share one server list: {@link Client.setServers}
+ * changes it for all of them at once.
  *
  * A server that refuses, resets or times out fails only the operations routed
  * to it, with a `ConnectionError` or `TimeoutError` whose `server` names it.
@@ -244,7 +227,8 @@ class Config implements Layout {
  * ```
  */
 export class Client extends EventEmitter<ClientEvents> implements Clonable<Client>, AsyncDisposable {
-  readonly #config: Config;
+  /** What the client shares with its clones: the options and the server list. */
+  readonly #config: Fleet;
   readonly #topology: Topology;
   /**
    * The async context the client was made in. Its sockets and timers are made lazily, by
@@ -252,8 +236,6 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * keeps a caller's context (a request, a pool scope) alive.
    */
   readonly #owner = new AsyncResource('clonepool:memcached');
-  /** What multi-key commands report their failed servers to. */
-  readonly #fanoutOwner: FanoutOwner;
   /** getOrSet and invalidate, made on first use. */
   #refresher: Refresher | undefined = undefined;
   #closed = false;
@@ -269,9 +251,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    */
   constructor(servers: ServerList, options?: ClientOptions) {
     super();
-    // clone() passes the parsed Config through the public constructor.
-    this.#config =
-      (servers as unknown) instanceof Config ? (servers as unknown as Config) : new Config(servers, options);
+    // clone() passes its Fleet through the public constructor.
+    this.#config = (servers as unknown) instanceof Fleet ? (servers as unknown as Fleet) : new Fleet(servers, options);
     // Emits only while someone listens, so an 'error' nobody listens to never throws.
     const emit = <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => {
       if (this.listenerCount(name) > 0) (this.emit as (name: E, ...args: ClientEvents[E]) => boolean)(name, ...args);
@@ -282,18 +263,15 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       error: (error: Error) => emit('error', error),
       eject: (server: string, error: Error) => emit('eject', server, error),
       rejoin: (server: string) => emit('rejoin', server),
+      partial: (server: string, error: Error, command: MultiCommand) => emit('partial', server, error, command),
+      topology: (change: TopologyChange) => emit('topology', change),
     };
     this.#topology = new Topology(this.#config, events, this.#owner);
-    this.#fanoutOwner = {
-      partialMulti: this.#config.partialMulti,
-      serverCount: this.#config.servers.length,
-      partial: (server, error, command) => emit('partial', server, error, command),
-    };
   }
 
   /** The servers, as `host:port` or socket paths, in the order given. */
   get servers(): readonly string[] {
-    return this.#config.servers.map((server) => server.label);
+    return this.#topology.servers;
   }
 
   /** Whether `close()` was called. */
@@ -304,7 +282,9 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   /**
    * Makes a new client with the same servers and options and its own
    * connections, opened lazily: no I/O, a few microseconds. Closing one leaves
-   * the other working. This is what pools fill themselves with.
+   * the other working. This is what pools fill themselves with. The clone
+   * shares its master's server list: a later {@link Client.setServers} on
+   * either changes both.
    *
    * @example
    * ```ts
@@ -321,6 +301,54 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    */
   clone(): Client {
     return new Client(this.#config as unknown as ServerList);
+  }
+
+  /**
+   * Replaces the server list of this client and of every client of its fleet
+   * (its master and clones, so a whole pool), as a running client: commands
+   * from now on are routed by the new list; commands in flight finish on the
+   * connections they were sent on, and the connections to servers that left
+   * close once those are done, which is when the promise resolves. Servers that
+   * stay keep their connections and their failover health; on a ketama ring
+   * only the keys the change must move move (about 1/(n+1) of them when an
+   * n+1-th server joins). The same list again changes nothing. Emits `topology`.
+   *
+   * A malformed list rejects with `ERR_INVALID_SERVER`, and an empty one too,
+   * before anything changes.
+   *
+   * @param servers - As the constructor takes them.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const [a, b, c] = (process.env.MEMCACHED_SERVERS ?? 'localhost:11211,localhost:11212,localhost:11213').split(',');
+   * const client = new Client([a!, b!], { distribution: 'ketama', keyPrefix: `doc:grow:${Date.now()}:` });
+   * const pool = [client.clone(), client.clone()];
+   * client.on('topology', ({ added }) => console.log('added', added.length));
+   * const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+   * await client.setMulti(keys.map((key) => [key, i(key)] as const));
+   * await client.setServers([a!, b!, c!]);
+   * // The clones follow at once. About a third of the keys belong to the new server now, and miss there.
+   * console.log(pool[0]!.servers.length);
+   * const hits = (await pool[1]!.getMulti(keys)).size;
+   * console.log(hits > 150 && hits < 250);
+   * await Promise.all([...pool, client].map((one) => one.close()));
+   * function i(key: string) {
+   *   return Number(key.slice(1));
+   * }
+   * // → added 1
+   * // → 3
+   * // → true
+   * ```
+   */
+  setServers(servers: ServerList): Promise<void> {
+    try {
+      if (this.#closed) throw new ClientClosedError();
+      return this.#config.apply(parseServers(servers), 'setServers');
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The key's bytes as latin1, once checked; throws when the client is closed. */
@@ -473,7 +501,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       const prefix = this.#config.options.keyPrefix;
       const hits = new Map<K, unknown>();
       // Per server: the wire keys and, index for index, the keys as given. Every key is checked first.
-      const fanout = new Fanout<KeyShare<K>>('getMulti', this.#fanoutOwner);
+      const fanout = new Fanout<KeyShare<K>>('getMulti', this.#topology);
       for (const key of keys) {
         const bytes = this.#key(key);
         const share = fanout.share(this.#topology.connectionFor(bytes), newKeyShare);
@@ -722,7 +750,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       const settings = this.#config.options;
       // Every key and value is checked and encoded before anything is sent.
       const keys: K[] = [];
-      const fanout = new Fanout<SetItem[]>('setMulti', this.#fanoutOwner);
+      const fanout = new Fanout<SetItem[]>('setMulti', this.#topology);
       for (const entry of pairs) {
         const [key, value] = pair<K>(entry);
         const bytes = this.#key(key);
@@ -915,7 +943,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     try {
       if (this.#closed) throw new ClientClosedError();
       checkKeys(keys);
-      const fanout = new Fanout<string[]>('deleteMulti', this.#fanoutOwner);
+      const fanout = new Fanout<string[]>('deleteMulti', this.#topology);
       let total = 0;
       for (const key of keys) {
         const bytes = this.#key(key);

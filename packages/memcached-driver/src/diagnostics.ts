@@ -146,6 +146,43 @@ export interface GetOrSetMessage {
 }
 
 /**
+ * What the `topology` event and the `clonepool:memcached:topology` channel
+ * carry: a client's server list changed, by `setServers`.
+ * Every client of the fleet (the client and its clones) routes by the new list
+ * from the moment it is announced.
+ *
+ * @example
+ * ```ts
+ * import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+ * import { Client, channelNames, type TopologyChange } from '@clonepool/memcached';
+ *
+ * const [a, b] = (process.env.MEMCACHED_SERVERS ?? 'localhost:11211,localhost:11212').split(',');
+ * const onChange = (message: unknown) => {
+ *   const { added, removed, source } = message as TopologyChange;
+ *   console.log(source, added.length, removed.length);
+ * };
+ * subscribe(channelNames.topology, onChange);
+ * const client = new Client([a!], { distribution: 'ketama' });
+ * client.on('topology', (change) => console.log(change.servers.length));
+ * await client.setServers([a!, b!]);
+ * unsubscribe(channelNames.topology, onChange);
+ * await client.close();
+ * // → setServers 1 0
+ * // → 2
+ * ```
+ */
+export interface TopologyChange {
+  /** The servers now, as `host:port` or socket paths, in order. */
+  readonly servers: readonly string[];
+  /** The servers that joined. */
+  readonly added: readonly string[];
+  /** The servers that left: their connections close once what they have in flight is done. */
+  readonly removed: readonly string[];
+  /** What changed it: a `setServers` call. */
+  readonly source: 'setServers';
+}
+
+/**
  * The names of this package's channels, one table as undici keeps them.
  *
  * @example
@@ -154,10 +191,10 @@ export interface GetOrSetMessage {
  *
  * console.log(channelNames.command);
  * console.log(channelNames.eject, channelNames.rejoin);
- * console.log(channelNames.getOrSet);
+ * console.log(channelNames.getOrSet, channelNames.topology);
  * // → clonepool:memcached:command
  * // → clonepool:memcached:eject clonepool:memcached:rejoin
- * // → clonepool:memcached:get-or-set
+ * // → clonepool:memcached:get-or-set clonepool:memcached:topology
  * ```
  */
 export const channelNames: {
@@ -165,11 +202,13 @@ export const channelNames: {
   readonly eject: 'clonepool:memcached:eject';
   readonly rejoin: 'clonepool:memcached:rejoin';
   readonly getOrSet: 'clonepool:memcached:get-or-set';
+  readonly topology: 'clonepool:memcached:topology';
 } = Object.freeze({
   command: 'clonepool:memcached:command',
   eject: 'clonepool:memcached:eject',
   rejoin: 'clonepool:memcached:rejoin',
   getOrSet: 'clonepool:memcached:get-or-set',
+  topology: 'clonepool:memcached:topology',
 });
 
 /**
@@ -213,11 +252,13 @@ export const channels: {
   readonly eject: Channel<EjectMessage>;
   readonly rejoin: Channel<RejoinMessage>;
   readonly getOrSet: Channel<GetOrSetMessage>;
+  readonly topology: Channel<TopologyChange>;
 } = Object.freeze({
   command: tracingChannel<CommandContext, CommandContext>(channelNames.command),
   eject: channel(channelNames.eject) as Channel<EjectMessage>,
   rejoin: channel(channelNames.rejoin) as Channel<RejoinMessage>,
   getOrSet: channel(channelNames.getOrSet) as Channel<GetOrSetMessage>,
+  topology: channel(channelNames.topology) as Channel<TopologyChange>,
 });
 
 /** What a traced command gets called with: up to four arguments, passed on as they are. */

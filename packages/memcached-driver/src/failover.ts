@@ -34,6 +34,11 @@ export type Health =
 /** The health of a server nothing is known against. */
 export const UP: Health = Object.freeze({ state: 'up' });
 
+/** Whether a server in `health` is off the ring (its keys go elsewhere). */
+export function isOff(health: Health): boolean {
+  return health.state === 'ejected' || health.state === 'probing';
+}
+
 /** What failover tells its client, and asks of it. */
 export interface FailoverHooks {
   /** `server` left the ring after `error`, the last failure of its streak. */
@@ -51,7 +56,8 @@ export interface FailoverHooks {
  * and the ejection. Connections ask it whether they may connect ({@link Failover.mayConnect})
  * and report to it how their servers did ({@link Failover.answered}, {@link Failover.failed});
  * it moves each server between the states of {@link Health}, every transition in one of
- * its methods, and announces ejections and returns.
+ * its methods, and announces ejections and returns. It lives as long as its client, and
+ * {@link Failover.watch} tells it the servers of each new server list.
  *
  * Ejection is libmemcached's auto-eject: with `removeFailed` on a ketama ring of several
  * servers, `removeFailed` failures in a row take a server off the ring for
@@ -59,13 +65,17 @@ export interface FailoverHooks {
  * libmemcached: its keys would all move), and one server always stays on the ring.
  */
 export class Failover {
-  readonly #members: readonly Member[];
+  /** The servers of the current list. */
+  #members: readonly Member[] = [];
+  #current: ReadonlySet<Member> = new Set();
+  /** How many of `#members` are the list's. */
+  #count = 0;
   readonly #options: ParsedOptions;
   readonly #hooks: FailoverHooks;
   /** The owning client's async context, where the probe timer is made. */
   readonly #owner: AsyncResource;
   /** Whether failures take a server off the ring. */
-  readonly #ejects: boolean;
+  #ejects = false;
   /** How many servers are off the ring (ejected or probing). */
   #off = 0;
   /** The timer of the next probe, and when it fires. */
@@ -73,12 +83,42 @@ export class Failover {
   #timerAt = Number.POSITIVE_INFINITY;
   #closed = false;
 
-  constructor(members: readonly Member[], options: ParsedOptions, hooks: FailoverHooks, owner: AsyncResource) {
-    this.#members = members;
+  constructor(options: ParsedOptions, hooks: FailoverHooks, owner: AsyncResource) {
     this.#options = options;
     this.#hooks = hooks;
     this.#owner = owner;
-    this.#ejects = options.removeFailed > 0 && members.length > 1 && options.distribution !== 'modula';
+  }
+
+  /**
+   * The server list changed: `members` are its servers (the first `count`, each with the health
+   * it had if it was in the list before). Failures of a server that left
+   * the list, whose connection may still drain, and the answer of its probe change nothing now.
+   *
+   * Race: the new list may leave no server on the ring (every server that stays is ejected), or
+   * no longer eject at all (one server left, or modula). Those servers go back
+   * on the ring as suspects left alone until their probe was due, as a failed connect leaves a
+   * server alone: their commands fail at once until then, and then connect again.
+   */
+  watch(members: readonly Member[], count: number): void {
+    const options = this.#options;
+    this.#members = members;
+    this.#current = new Set(members);
+    this.#count = count;
+    this.#ejects = options.removeFailed > 0 && count > 1 && options.distribution !== 'modula';
+    let off = 0;
+    for (let i = 0; i < count; i++) if (isOff(members[i]!.health)) off++;
+    if (off > 0 && (!this.#ejects || off === count)) {
+      const now = Date.now();
+      for (let i = 0; i < count; i++) {
+        const member = members[i]!;
+        const health = member.health;
+        if (!isOff(health)) continue;
+        const restUntil = health.state === 'ejected' ? health.until : now + options.retryTimeoutMs;
+        member.health = { state: 'suspect', failures: options.removeFailed, restUntil };
+      }
+      off = 0;
+    }
+    this.#off = off;
   }
 
   /**
@@ -122,7 +162,8 @@ export class Failover {
    * is left alone for `retryTimeoutMs`.
    */
   failed(member: Member, error: Error, rest: boolean): void {
-    if (this.#closed) return;
+    // Race: a server that left the list fails while its connection drains. It is not routed to any more.
+    if (this.#closed || !this.#current.has(member)) return;
     const health = member.health;
     // Race: a server off the ring fails again (the probe's connection, or a server-wide command's).
     // That changes nothing: it is off already, and the probe's own outcome moves it.
@@ -131,7 +172,7 @@ export class Failover {
     const failures = health.state === 'suspect' ? health.failures + 1 : 1;
     // At least one server stays on the ring, as libmemcached keeps one: this one keeps counting,
     // and is ejected by its next failure once another is back.
-    if (this.#ejects && failures >= this.#options.removeFailed && this.#off < this.#members.length - 1) {
+    if (this.#ejects && failures >= this.#options.removeFailed && this.#off < this.#count - 1) {
       this.#eject(member, error, now);
     } else {
       member.health = { state: 'suspect', failures, restUntil: rest ? now + this.#options.retryTimeoutMs : 0 };
@@ -184,12 +225,13 @@ export class Failover {
 
   /**
    * probing → up. Races: close() came while the probe was out (its reply still comes, as
-   * close() lets commands in flight finish): the server stays off and nothing is announced.
+   * close() lets commands in flight finish), or the server left the list: the server stays off
+   * and nothing is announced.
    * A failure reported while probing changed nothing: the answer is what counts.
    */
   #probeAnswered(member: Member): void {
     const health = member.health;
-    if (this.#closed || health.state !== 'probing') return;
+    if (this.#closed || health.state !== 'probing' || !this.#current.has(member)) return;
     member.health = UP;
     this.#off--;
     this.#hooks.ringChanged();
@@ -201,7 +243,7 @@ export class Failover {
   /** probing → ejected for another `retryTimeoutMs`. */
   #probeFailed(member: Member): void {
     const health = member.health;
-    if (this.#closed || health.state !== 'probing') return;
+    if (this.#closed || health.state !== 'probing' || !this.#current.has(member)) return;
     const until = Date.now() + this.#options.retryTimeoutMs;
     member.health = { state: 'ejected', since: health.since, until };
     this.#wakeAt(until);

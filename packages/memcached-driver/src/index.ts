@@ -19,6 +19,7 @@ export {
   type EjectMessage,
   type GetOrSetMessage,
   type RejoinMessage,
+  type TopologyChange,
 } from './diagnostics.js';
 // Key distribution (modula, ketama, the libmemcached hashes) is public as its folder exports it.
 export * from './distribution/index.js';

@@ -174,3 +174,21 @@ export async function recordingProxy(target: string): Promise<{ address: string;
   });
   return { address: `127.0.0.1:${(server.address() as { port: number }).port}`, lines };
 }
+
+/** What `address` holds for `keys` (each value as latin1 text), read with raw multi-gets, bypassing the client. */
+export async function rawValues(address: string, keys: readonly string[]): Promise<Map<string, string>> {
+  const held = new Map<string, string>();
+  for (let i = 0; i < keys.length; i += 100) {
+    const reply = await rawCommand(address, `get ${keys.slice(i, i + 100).join(' ')}\r\n`, /(^|\r\n)END\r\n$/);
+    let at = 0;
+    for (;;) {
+      const lineEnd = reply.indexOf('\r\n', at);
+      const [word, key, , bytes] = reply.toString('latin1', at, lineEnd).split(' ');
+      if (word !== 'VALUE') break;
+      const start = lineEnd + 2;
+      held.set(key!, reply.toString('latin1', start, start + Number(bytes)));
+      at = start + Number(bytes) + 2;
+    }
+  }
+  return held;
+}

@@ -1,0 +1,120 @@
+import { channels, type TopologyChange } from './diagnostics.js';
+import { createDistribution, type Distribution } from './distribution/index.js';
+import type { Flights } from './get-or-set.js';
+import { type ParsedOptions, parseOptions } from './options.js';
+import { parseServers, type ServerAddress } from './servers.js';
+
+/** One version of a fleet's server list, with its ring: made once per change, shared by every client of the fleet. */
+export interface Layout {
+  readonly servers: readonly ServerAddress[];
+  /** The ring over the servers; `undefined` for one server, which owns every key. */
+  readonly distribution: Distribution | undefined;
+}
+
+/** What a fleet asks of each client that follows it (the client's {@link Topology}). */
+export interface Follower {
+  /** Routes by `layout` from now on; resolves once the connections of the servers that left have closed. */
+  adopt(layout: Layout): Promise<void>;
+  /** Announces a change the follower has adopted. */
+  changed(change: TopologyChange): void;
+}
+
+/**
+ * What a client and all its clones share: the options, parsed once; the server list, as
+ * one {@link Layout} replaced whole when it changes; getOrSet's refreshes in flight.
+ * Every client follows the fleet it was made with (a clone, its master's), so one
+ * `setServers` changes them all, and a pool of clones moves with its master.
+ *
+ * The fleet holds its followers weakly: a client dropped without `close()` can still be
+ * collected, and is forgotten when it is.
+ */
+export class Fleet {
+  readonly options: ParsedOptions;
+  /** getOrSet's refreshes in flight in this process: clones share them. */
+  readonly flights: Flights = new Map();
+  #layout: Layout;
+  readonly #followers = new Set<WeakRef<Follower>>();
+  readonly #forget = new FinalizationRegistry<WeakRef<Follower>>((ref) => this.#followers.delete(ref));
+
+  /**
+   * @param servers - The server list as the client was given it.
+   * @param options - The client options, unparsed.
+   */
+  constructor(servers: unknown, options: unknown) {
+    const list = parseServers(servers);
+    this.options = parseOptions(options);
+    this.#layout = this.#layoutOf(list);
+  }
+
+  /** The server list now. */
+  get layout(): Layout {
+    return this.#layout;
+  }
+
+  /** Adds a client. Returns what {@link unfollow} takes. */
+  follow(follower: Follower): WeakRef<Follower> {
+    const ref = new WeakRef(follower);
+    this.#followers.add(ref);
+    this.#forget.register(follower, ref, ref);
+    return ref;
+  }
+
+  /** Removes a closed client. */
+  unfollow(ref: WeakRef<Follower>): void {
+    this.#followers.delete(ref);
+    this.#forget.unregister(ref);
+  }
+
+  /**
+   * Makes `servers` the fleet's list: every client routes by it from now on, then each
+   * announces the change. Throws before anything changes when the list cannot be used.
+   * Resolves once the connections to servers that left have closed.
+   */
+  apply(servers: readonly ServerAddress[], source: TopologyChange['source']): Promise<void> {
+    const before = this.#layout.servers;
+    if (sameList(before, servers)) return Promise.resolve();
+    this.#layout = this.#layoutOf(servers);
+    const followers = this.#live();
+    const drained = followers.map((follower) => follower.adopt(this.#layout));
+    const labels = new Set(servers.map((server) => server.label));
+    const previous = new Set(before.map((server) => server.label));
+    const removed = [...previous].filter((label) => !labels.has(label));
+    const change: TopologyChange = Object.freeze({
+      servers: Object.freeze([...servers.map((server) => server.label)]),
+      added: Object.freeze([...labels].filter((label) => !previous.has(label))),
+      removed: Object.freeze(removed),
+      source,
+    });
+    if (channels.topology.hasSubscribers) channels.topology.publish(change);
+    for (const follower of followers) follower.changed(change);
+    return Promise.all(drained).then(noop);
+  }
+
+  /** The followers still alive. */
+  #live(): Follower[] {
+    const live: Follower[] = [];
+    for (const ref of this.#followers) {
+      const follower = ref.deref();
+      if (follower === undefined) this.#followers.delete(ref);
+      else live.push(follower);
+    }
+    return live;
+  }
+
+  #layoutOf(servers: readonly ServerAddress[]): Layout {
+    return Object.freeze({ servers, distribution: servers.length === 1 ? undefined : this.#ringOf(servers) });
+  }
+
+  #ringOf(servers: readonly ServerAddress[]): Distribution {
+    return createDistribution(servers, this.options.distribution, { hash: this.options.hash });
+  }
+}
+
+/** Whether two lists name the same servers, with the same weights, in the same order. */
+function sameList(a: readonly ServerAddress[], b: readonly ServerAddress[]): boolean {
+  return (
+    a.length === b.length && a.every((server, i) => server.label === b[i]!.label && server.weight === b[i]!.weight)
+  );
+}
+
+function noop(): void {}
