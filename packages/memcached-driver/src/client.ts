@@ -23,6 +23,7 @@ import { type GetOrSetFactory, type GetOrSetOptions, type InvalidateOptions, Ref
 import { type Key, keyBytes } from './keys.js';
 import { BatchOp, Op } from './ops.js';
 import type { ClientOptions } from './options.js';
+import type { ServerStats } from './server-stats.js';
 import { parseServers } from './servers.js';
 import { Topology } from './topology.js';
 import { type Encoded, encodeRaw, encodeValue, type Value } from './values.js';
@@ -227,7 +228,7 @@ export type MultiCommand = 'getMulti' | 'setMulti' | 'deleteMulti';
  * ```
  */
 export class Client extends EventEmitter<ClientEvents> implements Clonable<Client>, AsyncDisposable {
-  /** What the client shares with its clones: the options and the server list. */
+  /** What the client shares with its clones: the options, the server list and its counters. */
   readonly #config: Fleet;
   readonly #topology: Topology;
   /**
@@ -349,6 +350,32 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Each server's figures, keyed by server (`host:port`):
+   * requests, errors, ejections, how many clients have it off their ring, and
+   * reply latency percentiles. They count the requests of every client of the
+   * fleet (this client and its clones), so a pool has one view; see
+   * {@link ServerStats}. Reading them sends nothing.
+   *
+   * @example
+   * ```ts
+   * import { Client } from '@clonepool/memcached';
+   *
+   * const client = new Client(process.env.MEMCACHED_SERVERS ?? 'localhost:11211,localhost:11212,localhost:11213', {
+   *   distribution: 'ketama',
+   * });
+   * await Promise.all(Array.from({ length: 100 }, (_, i) => client.get(`doc:server-stats:${i}`)));
+   * let ops = 0;
+   * for (const [, stats] of client.serverStats()) ops += stats.ops;
+   * console.log(client.serverStats().size, ops);
+   * await client.close();
+   * // → 3 100
+   * ```
+   */
+  serverStats(): Map<string, ServerStats> {
+    return this.#config.stats();
   }
 
   /** The key's bytes as latin1, once checked; throws when the client is closed. */

@@ -9,6 +9,7 @@ import { Op, type WaitingOp } from './ops.js';
 import type { ParsedOptions } from './options.js';
 import { MalformedReplyError, ReplyParser } from './parser.js';
 import { Replies } from './replies.js';
+import type { ServerCounters } from './server-stats.js';
 import type { ServerAddress } from './servers.js';
 import { openSocket } from './socket.js';
 import type { Member } from './topology.js';
@@ -100,6 +101,11 @@ export class Connection {
   readonly #writer = new CommandWriter();
   readonly #replies: Replies;
   readonly #parser: ReplyParser;
+  /** The fleet's counters of this server. */
+  readonly #counters: ServerCounters;
+  /** The one op in flight being timed for the latency figures, and when it was queued. */
+  #timed: WaitingOp | undefined = undefined;
+  #timedAt = 0;
   #state: State = 'idle';
   #socket: Socket | null = null;
   #flushScheduled = false;
@@ -141,8 +147,9 @@ export class Connection {
     this.#events = events;
     this.#failover = failover;
     this.#owner = owner;
+    this.#counters = member.counters;
     this.#replies = new Replies(server.label, options.maxValueBytes, {
-      settled: () => this.#settled(),
+      settled: (op, failed) => this.#settled(op, failed),
       authProbed: (needsAuth) => this.#authProbed(needsAuth),
     });
     this.#parser = new ReplyParser(this.#replies);
@@ -172,7 +179,10 @@ export class Connection {
     if (state === 'ready' || state === 'connecting' || state === 'authenticating') return undefined;
     if (state !== 'idle') return new ConnectionError(this.server.label, 'the connection is closed');
     const refused = this.#failover.mayConnect(this.member);
-    if (refused !== undefined) return refused;
+    if (refused !== undefined) {
+      this.#counters.errors++;
+      return refused;
+    }
     this.#connect();
     return undefined;
   }
@@ -245,6 +255,11 @@ export class Connection {
       }
     }
     replies.push(op);
+    // One op in eight is timed, and one at a time: two clock reads per eight ops at most, fewer under load.
+    if ((++this.#counters.ops & 7) === 0 && this.#timed === undefined) {
+      this.#timed = op;
+      this.#timedAt = performance.now();
+    }
     this.#scheduleFlush(idle);
   }
 
@@ -446,6 +461,8 @@ export class Connection {
     this.#writer.clear();
     this.#merging = null;
     socket.destroy();
+    this.#counters.errors += this.#replies.size;
+    this.#timed = undefined;
     const hadWork = this.#replies.rejectAll(error);
     this.#owes(false);
     if (wasConnected) this.#events.disconnect(this.server.label, hadWork || rest ? error : undefined);
@@ -505,8 +522,17 @@ export class Connection {
     this.#traffic.owing += owing ? 1 : -1;
   }
 
-  /** After an op leaves the ring: when idle, drop the socket's hold on the process and a burst's buffer, finish a pending close. */
-  #settled(): void {
+  /**
+   * After `op` leaves the ring: counts it, and when idle, drops the socket's hold on the process and a
+   * burst's buffer, and finishes a pending close.
+   */
+  #settled(op: WaitingOp | undefined, failed: boolean): void {
+    if (failed) this.#counters.errors++;
+    if (op !== undefined && op === this.#timed) {
+      const now = performance.now();
+      this.#counters.latency(now - this.#timedAt, now);
+      this.#timed = undefined;
+    }
     if (this.#replies.size !== 0) return;
     this.#owes(false);
     // Every reply is in: a buffer grown for a burst can go.

@@ -190,6 +190,7 @@ export class Failover {
   #eject(member: Member, error: Error, now: number): void {
     const until = now + this.#options.retryTimeoutMs;
     member.health = { state: 'ejected', since: now, until };
+    member.counters.ejections++;
     this.#off++;
     this.#wakeAt(until);
     this.#hooks.ringChanged();

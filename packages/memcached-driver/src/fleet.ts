@@ -2,6 +2,7 @@ import { channels, type TopologyChange } from './diagnostics.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
 import type { Flights } from './get-or-set.js';
 import { type ParsedOptions, parseOptions } from './options.js';
+import { ServerCounters, type ServerStats } from './server-stats.js';
 import { parseServers, type ServerAddress } from './servers.js';
 
 /** One version of a fleet's server list, with its ring: made once per change, shared by every client of the fleet. */
@@ -17,11 +18,14 @@ export interface Follower {
   adopt(layout: Layout): Promise<void>;
   /** Announces a change the follower has adopted. */
   changed(change: TopologyChange): void;
+  /** Whether the server labelled `label` is off this client's ring now. */
+  isOff(label: string): boolean;
 }
 
 /**
  * What a client and all its clones share: the options, parsed once; the server list, as
- * one {@link Layout} replaced whole when it changes; getOrSet's refreshes in flight.
+ * one {@link Layout} replaced whole when it changes; the counters of each server; and getOrSet's
+ * refreshes in flight.
  * Every client follows the fleet it was made with (a clone, its master's), so one
  * `setServers` changes them all, and a pool of clones moves with its master.
  *
@@ -35,6 +39,7 @@ export class Fleet {
   #layout: Layout;
   readonly #followers = new Set<WeakRef<Follower>>();
   readonly #forget = new FinalizationRegistry<WeakRef<Follower>>((ref) => this.#followers.delete(ref));
+  readonly #counters = new Map<string, ServerCounters>();
 
   /**
    * @param servers - The server list as the client was given it.
@@ -65,6 +70,16 @@ export class Fleet {
     this.#forget.unregister(ref);
   }
 
+  /** The counters of the server labelled `label`, shared by every client of the fleet. */
+  counters(label: string): ServerCounters {
+    let counters = this.#counters.get(label);
+    if (counters === undefined) {
+      counters = new ServerCounters();
+      this.#counters.set(label, counters);
+    }
+    return counters;
+  }
+
   /**
    * Makes `servers` the fleet's list: every client routes by it from now on, then each
    * announces the change. Throws before anything changes when the list cannot be used.
@@ -79,6 +94,7 @@ export class Fleet {
     const labels = new Set(servers.map((server) => server.label));
     const previous = new Set(before.map((server) => server.label));
     const removed = [...previous].filter((label) => !labels.has(label));
+    for (const label of removed) this.#counters.delete(label);
     const change: TopologyChange = Object.freeze({
       servers: Object.freeze([...servers.map((server) => server.label)]),
       added: Object.freeze([...labels].filter((label) => !previous.has(label))),
@@ -88,6 +104,17 @@ export class Fleet {
     if (channels.topology.hasSubscribers) channels.topology.publish(change);
     for (const follower of followers) follower.changed(change);
     return Promise.all(drained).then(noop);
+  }
+
+  /** Each server's figures, summed over every client of the fleet. */
+  stats(): Map<string, ServerStats> {
+    const followers = this.#live();
+    const stats = new Map<string, ServerStats>();
+    for (const server of this.#layout.servers) {
+      const off = followers.filter((follower) => follower.isOff(server.label)).length;
+      stats.set(server.label, this.counters(server.label).snapshot(off));
+    }
+    return stats;
   }
 
   /** The followers still alive. */

@@ -50,5 +50,6 @@ export type {
 } from './get-or-set.js';
 export { type Key, MAX_KEY_BYTES } from './keys.js';
 export { type ClientOptions, DEFAULT_MAX_VALUE_BYTES } from './options.js';
+export type { LatencyPercentiles, ServerStats } from './server-stats.js';
 export { DEFAULT_PORT } from './servers.js';
 export { type FlagBits, Flags, type JsonArray, type JsonObject, type Value } from './values.js';

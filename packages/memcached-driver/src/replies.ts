@@ -7,8 +7,8 @@ import { decodeValue } from './values.js';
 
 /** What the connection does when a reply moves it on. Called synchronously, from the parser. */
 export interface ReplyHooks {
-  /** An op left the ring, resolved or rejected. */
-  settled(): void;
+  /** `op` left the ring, resolved or `failed` (an error reply); `undefined` for the auth probe. */
+  settled(op: WaitingOp | undefined, failed: boolean): void;
   /** The auth probe was answered: `needsAuth` says whether the server wants credentials. */
   authProbed(needsAuth: boolean): void;
 }
@@ -280,13 +280,13 @@ export class Replies implements ReplySink {
   #resolve(op: WaitingOp, value: unknown): void {
     this.#waiting.shift();
     op.resolve(value);
-    this.#hooks.settled();
+    this.#hooks.settled(op, false);
   }
 
   #reject(op: WaitingOp, error: Error): void {
     this.#waiting.shift();
     op.reject(error);
-    this.#hooks.settled();
+    this.#hooks.settled(op, true);
   }
 
   /** `END` of a retrieval: its value (or the batch's hits), or the decode failure held until now. */
@@ -359,7 +359,7 @@ export class Replies implements ReplySink {
       throw new MalformedReplyError(`unexpected reply ${quote(src, start, end)} to version`);
     }
     this.#hooks.authProbed(needsAuth);
-    this.#hooks.settled();
+    this.#hooks.settled(undefined, false);
   }
 
   /** A line that is not the op's answer: an error reply rejects just the op; anything else is a desync. */

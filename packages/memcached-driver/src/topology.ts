@@ -8,6 +8,7 @@ import { Failover, type FailoverHooks, type Health, isOff, UP } from './failover
 import type { FanoutOwner } from './fanout.js';
 import type { Fleet, Follower, Layout } from './fleet.js';
 import { Op } from './ops.js';
+import type { ServerCounters } from './server-stats.js';
 import type { ServerAddress } from './servers.js';
 
 /** The events of a topology's connections, failover and fleet, which the client turns into its own. */
@@ -20,17 +21,20 @@ export interface TopologyEvents extends ConnectionEvents, Pick<FailoverHooks, 'e
 
 /**
  * One server of a client: where it is, its connection (made by the first command that needs
- * it) and its health. A server that stays in the list when it
+ * it), its health and the fleet's counters for it. A server that stays in the list when it
  * changes keeps its member, so its connection and health carry over.
  */
 export class Member {
   readonly server: ServerAddress;
+  /** The counters of its server, shared by the fleet's clients. */
+  readonly counters: ServerCounters;
   connection: Connection | undefined = undefined;
   /** Read and changed by {@link Failover} only. */
   health: Health = UP;
 
-  constructor(server: ServerAddress) {
+  constructor(server: ServerAddress, counters: ServerCounters) {
     this.server = server;
+    this.counters = counters;
   }
 }
 
@@ -138,6 +142,12 @@ export class Topology implements FanoutOwner, Follower {
     this.#events.topology(change);
   }
 
+  isOff(label: string): boolean {
+    const { members, count } = this.#placement;
+    for (let i = 0; i < count; i++) if (members[i]!.server.label === label && isOff(members[i]!.health)) return true;
+    return false;
+  }
+
   /** Stops failover and following the fleet, then closes every connection once what it has in flight is done. */
   close(): Promise<void> {
     this.#fleet.unfollow(this.#following);
@@ -156,7 +166,10 @@ export class Topology implements FanoutOwner, Follower {
       if (same === undefined) kept.set(member.server.label, [member]);
       else same.push(member);
     }
-    const members = layout.servers.map((server) => kept.get(server.label)?.shift() ?? new Member(server));
+    const fleet = this.#fleet;
+    const members = layout.servers.map(
+      (server) => kept.get(server.label)?.shift() ?? new Member(server, fleet.counters(server.label)),
+    );
     const dropped = [...kept.values()].flat();
     this.#failover.watch(members, members.length);
     const placement = new Placement(layout, members, members.length);

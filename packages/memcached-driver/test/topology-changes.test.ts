@@ -317,6 +317,7 @@ describe('setServers', () => {
     // b is still off the ring: its keys go to the others, and nothing connects to it before its probe.
     const ring = new Ring([a, c, d]);
     expect(await client.setMulti(keys.map((key) => [key, 2] as const))).toEqual([]);
+    expect(client.serverStats().get(b)).toMatchObject({ offRing: 1, ejections: 1 });
     for (const address of [a, c, d]) {
       const held = await rawValues(address, keys);
       expect(keys.filter((key) => ring.owner(key) === address).every((key) => held.get(key) === '2')).toBe(true);
@@ -326,6 +327,7 @@ describe('setServers', () => {
     await servers[1]!.restart();
     await until(() => events.length === 2, 3000);
     expect(events[1]).toBe(`rejoin ${b}`);
+    expect(client.serverStats().get(b)).toMatchObject({ offRing: 0 });
   });
 
   it('refuses a bad list before anything changes, and ignores the same list', async () => {
