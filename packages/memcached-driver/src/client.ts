@@ -155,7 +155,7 @@ export interface ClientEvents {
    */
   partial: [server: string, error: Error, command: MultiCommand];
   /**
-   * The server list changed (`setServers`), on this client and
+   * The server list changed (`setServers`, or `discovery`), on this client and
    * every clone of its fleet; commands are routed by the new list from now on.
    */
   topology: [change: TopologyChange];
@@ -204,7 +204,7 @@ export type MultiCommand = 'getMulti' | 'setMulti' | 'deleteMulti';
  * `topology` (a {@link TopologyChange}) when the server list changes.
  *
  * A client and its clones share one server list: {@link Client.setServers}
- * changes it for all of them at once.
+ * and `discovery` change it for all of them at once.
  *
  * A server that refuses, resets or times out fails only the operations routed
  * to it, with a `ConnectionError` or `TimeoutError` whose `server` names it.
@@ -248,12 +248,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * @param servers - `"host"`, `"host:port"`, `"host:port:weight"`, `"[::1]:port"`
    *   or `"/path/to/memcached.sock"`, or several (an array or a comma-separated
    *   string). Port 11211 by default. A malformed spec throws `ERR_INVALID_SERVER`.
+   *   With `discovery` it may be empty (`[]`): the list then comes from the endpoint.
    * @param options - See {@link ClientOptions}; an unknown or bad option throws `ERR_INVALID_ARG_VALUE`.
    */
   constructor(servers: ServerList, options?: ClientOptions) {
     super();
     // clone() passes its Fleet through the public constructor.
-    this.#config = (servers as unknown) instanceof Fleet ? (servers as unknown as Fleet) : new Fleet(servers, options);
+    this.#config =
+      (servers as unknown) instanceof Fleet ? (servers as unknown as Fleet) : new Fleet(servers, options, this.#owner);
     // Emits only while someone listens, so an 'error' nobody listens to never throws.
     const emit = <E extends keyof ClientEvents>(name: E, ...args: ClientEvents[E]) => {
       if (this.listenerCount(name) > 0) (this.emit as (name: E, ...args: ClientEvents[E]) => boolean)(name, ...args);
@@ -285,7 +287,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * connections, opened lazily: no I/O, a few microseconds. Closing one leaves
    * the other working. This is what pools fill themselves with. The clone
    * shares its master's server list: a later {@link Client.setServers} on
-   * either changes both.
+   * either, or a `discovery` answer, changes both.
    *
    * @example
    * ```ts
@@ -315,7 +317,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * n+1-th server joins). The same list again changes nothing. Emits `topology`.
    *
    * A malformed list rejects with `ERR_INVALID_SERVER`, and an empty one too,
-   * before anything changes.
+   * before anything changes. With `discovery`, the
+   * endpoint's next new config version replaces this list.
    *
    * @param servers - As the constructor takes them.
    *

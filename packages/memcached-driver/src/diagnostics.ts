@@ -147,7 +147,7 @@ export interface GetOrSetMessage {
 
 /**
  * What the `topology` event and the `clonepool:memcached:topology` channel
- * carry: a client's server list changed, by `setServers`.
+ * carry: a client's server list changed, by `setServers` or by `discovery`.
  * Every client of the fleet (the client and its clones) routes by the new list
  * from the moment it is announced.
  *
@@ -178,8 +178,8 @@ export interface TopologyChange {
   readonly added: readonly string[];
   /** The servers that left: their connections close once what they have in flight is done. */
   readonly removed: readonly string[];
-  /** What changed it: a `setServers` call. */
-  readonly source: 'setServers';
+  /** What changed it: a `setServers` call, or the `discovery` endpoint's answer. */
+  readonly source: 'setServers' | 'discovery';
 }
 
 /**

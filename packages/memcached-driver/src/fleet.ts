@@ -1,5 +1,8 @@
+import type { AsyncResource } from 'node:async_hooks';
 import { channels, type TopologyChange } from './diagnostics.js';
+import { type ClusterConfig, Discovery } from './discovery.js';
 import { createDistribution, type Distribution } from './distribution/index.js';
+import { ConnectionError, InvalidServerError } from './errors.js';
 import type { Flights } from './get-or-set.js';
 import { type ParsedOptions, parseOptions } from './options.js';
 import { ServerCounters, type ServerStats } from './server-stats.js';
@@ -18,16 +21,18 @@ export interface Follower {
   adopt(layout: Layout): Promise<void>;
   /** Announces a change the follower has adopted. */
   changed(change: TopologyChange): void;
+  /** Reports a discovery failure. */
+  failed(error: Error): void;
   /** Whether the server labelled `label` is off this client's ring now. */
   isOff(label: string): boolean;
 }
 
 /**
  * What a client and all its clones share: the options, parsed once; the server list, as
- * one {@link Layout} replaced whole when it changes; the counters of each server; and getOrSet's
- * refreshes in flight.
- * Every client follows the fleet it was made with (a clone, its master's), so one
- * `setServers` changes them all, and a pool of clones moves with its master.
+ * one {@link Layout} replaced whole when it changes; the counters of each server; and the
+ * discovery poller. Every client follows the fleet it was made with (a clone, its
+ * master's), so one `setServers` or one discovery answer changes them all, and a pool of
+ * clones moves with its master. It also holds getOrSet's refreshes in flight.
  *
  * The fleet holds its followers weakly: a client dropped without `close()` can still be
  * collected, and is forgotten when it is.
@@ -40,15 +45,27 @@ export class Fleet {
   readonly #followers = new Set<WeakRef<Follower>>();
   readonly #forget = new FinalizationRegistry<WeakRef<Follower>>((ref) => this.#followers.delete(ref));
   readonly #counters = new Map<string, ServerCounters>();
+  readonly #discovery: Discovery | undefined;
 
   /**
-   * @param servers - The server list as the client was given it.
+   * @param servers - The server list as the client was given it; with `discovery` it may be empty.
    * @param options - The client options, unparsed.
+   * @param owner - The async context of the client that made the fleet, where the discovery poller runs.
    */
-  constructor(servers: unknown, options: unknown) {
-    const list = parseServers(servers);
+  constructor(servers: unknown, options: unknown, owner: AsyncResource) {
+    const empty = (Array.isArray(servers) && servers.length === 0) || servers === '';
+    const list = empty ? [] : parseServers(servers);
     this.options = parseOptions(options);
+    const { discovery } = this.options;
+    if (empty && discovery === undefined) throw new InvalidServerError('', 'the server list is empty');
     this.#layout = this.#layoutOf(list);
+    this.#discovery =
+      discovery === undefined
+        ? undefined
+        : new Discovery(discovery, this.options, owner, {
+            found: (config) => this.#discovered(config),
+            failed: (error) => this.#tell((follower) => follower.failed(error)),
+          });
   }
 
   /** The server list now. */
@@ -56,18 +73,20 @@ export class Fleet {
     return this.#layout;
   }
 
-  /** Adds a client. Returns what {@link unfollow} takes. */
+  /** Adds a client; the first one starts the discovery poller. Returns what {@link unfollow} takes. */
   follow(follower: Follower): WeakRef<Follower> {
     const ref = new WeakRef(follower);
     this.#followers.add(ref);
     this.#forget.register(follower, ref, ref);
+    this.#discovery?.start();
     return ref;
   }
 
-  /** Removes a closed client. */
+  /** Removes a closed client; when none is left, the discovery poller stops. */
   unfollow(ref: WeakRef<Follower>): void {
     this.#followers.delete(ref);
     this.#forget.unregister(ref);
+    if (this.#followers.size === 0) this.#discovery?.stop();
   }
 
   /** The counters of the server labelled `label`, shared by every client of the fleet. */
@@ -117,6 +136,20 @@ export class Fleet {
     return stats;
   }
 
+  #discovered(config: ClusterConfig): void {
+    try {
+      const servers = parseServers(config.servers);
+      // What is left to wait for is the old connections' drain, which cannot fail.
+      void this.apply(servers, 'discovery');
+    } catch (error) {
+      this.#tell((follower) => follower.failed(error as Error));
+    }
+  }
+
+  #tell(call: (follower: Follower) => void): void {
+    for (const follower of this.#live()) call(follower);
+  }
+
   /** The followers still alive. */
   #live(): Follower[] {
     const live: Follower[] = [];
@@ -129,11 +162,26 @@ export class Fleet {
   }
 
   #layoutOf(servers: readonly ServerAddress[]): Layout {
+    if (servers.length === 0) {
+      const endpoint = this.options.discovery?.endpoint.label ?? 'the configuration endpoint';
+      return Object.freeze({ servers, distribution: new NoServers(endpoint) });
+    }
     return Object.freeze({ servers, distribution: servers.length === 1 ? undefined : this.#ringOf(servers) });
   }
 
   #ringOf(servers: readonly ServerAddress[]): Distribution {
     return createDistribution(servers, this.options.distribution, { hash: this.options.hash });
+  }
+}
+
+/** The ring of a client that has no server yet (it waits for discovery): every command fails at once. */
+class NoServers implements Distribution {
+  readonly #endpoint: string;
+  constructor(endpoint: string) {
+    this.#endpoint = endpoint;
+  }
+  serverFor(): number {
+    throw new ConnectionError(this.#endpoint, 'no server list yet: the discovery endpoint has not answered');
   }
 }
 

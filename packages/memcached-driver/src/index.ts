@@ -21,6 +21,7 @@ export {
   type RejoinMessage,
   type TopologyChange,
 } from './diagnostics.js';
+export type { DiscoveryOptions } from './discovery.js';
 // Key distribution (modula, ketama, the libmemcached hashes) is public as its folder exports it.
 export * from './distribution/index.js';
 export {

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { checkOptions, InvalidArgumentError } from '@clonepool/core';
 import { AuthCommand } from './commands.js';
+import { type DiscoveryOptions, type ParsedDiscovery, parseDiscovery } from './discovery.js';
 import { type DistributionKind, type KeyHash, keyHashes } from './distribution/index.js';
 import { prefixBytes } from './keys.js';
 
@@ -151,6 +152,14 @@ export interface ClientOptions {
    */
   readonly removeFailed?: number;
   /**
+   * Reads the server list from a configuration endpoint with `config get
+   * cluster` (AWS ElastiCache's auto-discovery) and follows it, polling every
+   * `intervalMs`. With it, the server list given to the constructor may be
+   * empty (`[]`): see {@link DiscoveryOptions}.
+   * @default undefined (the server list changes only by `setServers`)
+   */
+  readonly discovery?: DiscoveryOptions;
+  /**
    * Connects with TLS (memcached 1.6 started with `-Z`): `true`, or the options
    * passed to `tls.connect` (`ca`, `cert`, `key`, `servername`,
    * `rejectUnauthorized`, …).
@@ -190,6 +199,7 @@ export interface ParsedOptions {
   readonly tls: ConnectionOptions | undefined;
   /** The ASCII auth command, pre-encoded; `undefined` without authentication. */
   readonly auth: AuthCommand | undefined;
+  readonly discovery: ParsedDiscovery | undefined;
 }
 
 const KNOWN: readonly string[] = [
@@ -209,6 +219,7 @@ const KNOWN: readonly string[] = [
   'tls',
   'username',
   'password',
+  'discovery',
 ];
 
 /**
@@ -263,6 +274,7 @@ export function parseOptions(options: unknown): ParsedOptions {
     hash: hash as KeyHash | undefined,
     tls: tls === false ? undefined : tls === true ? {} : { ...tls },
     auth,
+    discovery: parseDiscovery(o.discovery),
   });
 }
 

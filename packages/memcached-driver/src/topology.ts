@@ -142,6 +142,10 @@ export class Topology implements FanoutOwner, Follower {
     this.#events.topology(change);
   }
 
+  failed(error: Error): void {
+    this.#events.error(error);
+  }
+
   isOff(label: string): boolean {
     const { members, count } = this.#placement;
     for (let i = 0; i < count; i++) if (members[i]!.server.label === label && isOff(members[i]!.health)) return true;
