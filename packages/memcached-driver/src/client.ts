@@ -272,7 +272,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     this.#topology = new Topology(this.#config, events, this.#owner);
   }
 
-  /** The servers, as `host:port` or socket paths, in the order given. */
+  /** The servers, as `host:port` or socket paths, in the order given (gutter servers are not among them). */
   get servers(): readonly string[] {
     return this.#topology.servers;
   }
@@ -316,8 +316,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * only the keys the change must move move (about 1/(n+1) of them when an
    * n+1-th server joins). The same list again changes nothing. Emits `topology`.
    *
-   * A malformed list rejects with `ERR_INVALID_SERVER`, and an empty one too,
-   * before anything changes. With `discovery`, the
+   * A malformed list rejects with `ERR_INVALID_SERVER`, and an empty one, or one
+   * naming a gutter server, too, before anything changes. With `discovery`, the
    * endpoint's next new config version replaces this list.
    *
    * @param servers - As the constructor takes them.
@@ -356,7 +356,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   /**
-   * Each server's figures, keyed by server (`host:port`):
+   * Each server's figures, keyed by server (`host:port`), gutter servers last:
    * requests, errors, ejections, how many clients have it off their ring, and
    * reply latency percentiles. They count the requests of every client of the
    * fleet (this client and its clones), so a pool has one view; see

@@ -54,6 +54,22 @@ export class CommandWriter {
   #pieces: Uint8Array[] = [];
   /** The retrieval line still open for keys: written when anything else is written, or taken. */
   #open: RetrievalLine | null = null;
+  /** The longest exptime written (a gutter server's `ttl`), or 0 for no cap. */
+  #maxTtl = 0;
+
+  /**
+   * Caps the expiry of every write from now on at `seconds` (1 to 30 days): an exptime of 0
+   * (never) or above it, which includes a Unix time, is written as `seconds`.
+   */
+  capTtl(seconds: number): void {
+    this.#maxTtl = seconds;
+  }
+
+  /** `exptime` under the cap of {@link capTtl}: what a write's expiry is sent as. */
+  capped(exptime: number): number {
+    const max = this.#maxTtl;
+    return max !== 0 && (exptime === 0 || exptime > max) ? max : exptime;
+  }
 
   /** Drops everything pending (the connection that would have sent it is gone). */
   clear(): void {
@@ -126,7 +142,7 @@ export class CommandWriter {
 
   /** `gat|gats <ttl> <prefix><key>\r\n`. */
   touchRetrieve(command: 'gat' | 'gats', ttl: number, prefix: string, key: string): void {
-    this.#keyed(`${command} ${ttl}`, prefix, key, '');
+    this.#keyed(`${command} ${this.capped(ttl)}`, prefix, key, '');
   }
 
   /**
@@ -180,7 +196,7 @@ export class CommandWriter {
     this.#buffer[this.#end++] = 32;
     if (prefix !== '') this.#ascii(prefix);
     this.#ascii(key);
-    let tail = ` ${value.flags} ${ttl} ${length}`;
+    let tail = ` ${value.flags} ${this.capped(ttl)} ${length}`;
     if (cas !== undefined) tail += ` ${cas}`;
     if (noreply) tail += ' noreply';
     this.#ascii(tail);
@@ -241,7 +257,7 @@ export class CommandWriter {
 
   /** `touch <prefix><key> <ttl>\r\n`. */
   touch(prefix: string, key: string, ttl: number): void {
-    this.#keyed('touch', prefix, key, ` ${ttl}`);
+    this.#keyed('touch', prefix, key, ` ${this.capped(ttl)}`);
   }
 
   /** `flush_all[ <delay>]\r\n`. */

@@ -202,8 +202,10 @@ export class Connection {
    * returns its promise. With `mergeGets` it joins the retrieval line still open in the
    * writer when that line is of the same kind and TTL and has room, else opens a new one.
    */
-  retrieve(kind: RetrievalKind, ttl: number | undefined, prefix: string, key: string): Promise<unknown> {
+  retrieve(kind: RetrievalKind, asked: number | undefined, prefix: string, key: string): Promise<unknown> {
     const writer = this.#writer;
+    // A gutter server's connection caps every expiry, gat's included.
+    const ttl = asked === undefined ? undefined : writer.capped(asked);
     if (!this.#options.mergeGets) {
       if (ttl === undefined) writer.retrieve(kind, prefix, key);
       else writer.touchRetrieve(kind === 'gets' ? 'gats' : 'gat', ttl, prefix, key);

@@ -62,13 +62,15 @@ export interface FailoverHooks {
  * Ejection is libmemcached's auto-eject: with `removeFailed` on a ketama ring of several
  * servers, `removeFailed` failures in a row take a server off the ring for
  * `retryTimeoutMs`, then a probe puts it back once it answers. Modula never ejects (as
- * libmemcached: its keys would all move), and one server always stays on the ring.
+ * libmemcached: its keys would all move), and one server always stays on the ring. With a
+ * `gutter`, the ring does not change: an ejected server's keys go to the gutter servers, so
+ * any server of any distribution may be ejected, all of them too; gutter servers never are.
  */
 export class Failover {
-  /** The servers of the current list. */
+  /** The servers of the current list, then the gutter servers. */
   #members: readonly Member[] = [];
   #current: ReadonlySet<Member> = new Set();
-  /** How many of `#members` are the list's. */
+  /** How many of `#members` are the list's (the rest are gutter servers). */
   #count = 0;
   readonly #options: ParsedOptions;
   readonly #hooks: FailoverHooks;
@@ -91,23 +93,24 @@ export class Failover {
 
   /**
    * The server list changed: `members` are its servers (the first `count`, each with the health
-   * it had if it was in the list before). Failures of a server that left
+   * it had if it was in the list before), then the gutter servers. Failures of a server that left
    * the list, whose connection may still drain, and the answer of its probe change nothing now.
    *
    * Race: the new list may leave no server on the ring (every server that stays is ejected), or
-   * no longer eject at all (one server left, or modula). Those servers go back
+   * no longer eject at all (one server left, or modula without a gutter). Those servers go back
    * on the ring as suspects left alone until their probe was due, as a failed connect leaves a
    * server alone: their commands fail at once until then, and then connect again.
    */
   watch(members: readonly Member[], count: number): void {
     const options = this.#options;
+    const gutter = options.gutter !== undefined;
     this.#members = members;
     this.#current = new Set(members);
     this.#count = count;
-    this.#ejects = options.removeFailed > 0 && count > 1 && options.distribution !== 'modula';
+    this.#ejects = options.removeFailed > 0 && (gutter || (count > 1 && options.distribution !== 'modula'));
     let off = 0;
     for (let i = 0; i < count; i++) if (isOff(members[i]!.health)) off++;
-    if (off > 0 && (!this.#ejects || off === count)) {
+    if (off > 0 && (!this.#ejects || (off === count && !gutter))) {
       const now = Date.now();
       for (let i = 0; i < count; i++) {
         const member = members[i]!;
@@ -171,12 +174,18 @@ export class Failover {
     const now = Date.now();
     const failures = health.state === 'suspect' ? health.failures + 1 : 1;
     // At least one server stays on the ring, as libmemcached keeps one: this one keeps counting,
-    // and is ejected by its next failure once another is back.
-    if (this.#ejects && failures >= this.#options.removeFailed && this.#off < this.#count - 1) {
+    // and is ejected by its next failure once another is back. With a gutter every one may go.
+    if (this.#ejects && failures >= this.#options.removeFailed && this.#mayEject(member)) {
       this.#eject(member, error, now);
     } else {
       member.health = { state: 'suspect', failures, restUntil: rest ? now + this.#options.retryTimeoutMs : 0 };
     }
+  }
+
+  /** Whether `member` may leave the ring now: not a gutter server, and not the last one on the ring without a gutter. */
+  #mayEject(member: Member): boolean {
+    if (member.gutter) return false;
+    return this.#options.gutter !== undefined || this.#off < this.#count - 1;
   }
 
   /** Stops every transition and the probe timer (the client is closing). */

@@ -41,6 +41,8 @@ export class Fleet {
   readonly options: ParsedOptions;
   /** getOrSet's refreshes in flight in this process: clones share them. */
   readonly flights: Flights = new Map();
+  /** The gutter servers' ring; `undefined` without a gutter or with one gutter server. */
+  readonly gutterRing: Distribution | undefined;
   #layout: Layout;
   readonly #followers = new Set<WeakRef<Follower>>();
   readonly #forget = new FinalizationRegistry<WeakRef<Follower>>((ref) => this.#followers.delete(ref));
@@ -56,9 +58,12 @@ export class Fleet {
     const empty = (Array.isArray(servers) && servers.length === 0) || servers === '';
     const list = empty ? [] : parseServers(servers);
     this.options = parseOptions(options);
-    const { discovery } = this.options;
+    const { discovery, gutter } = this.options;
     if (empty && discovery === undefined) throw new InvalidServerError('', 'the server list is empty');
+    this.#checkGutter(list);
     this.#layout = this.#layoutOf(list);
+    const gutterServers = gutter?.servers ?? [];
+    this.gutterRing = gutterServers.length > 1 ? this.#ringOf(gutterServers) : undefined;
     this.#discovery =
       discovery === undefined
         ? undefined
@@ -90,10 +95,10 @@ export class Fleet {
   }
 
   /** The counters of the server labelled `label`, shared by every client of the fleet. */
-  counters(label: string): ServerCounters {
+  counters(label: string, gutter: boolean): ServerCounters {
     let counters = this.#counters.get(label);
     if (counters === undefined) {
-      counters = new ServerCounters();
+      counters = new ServerCounters(gutter);
       this.#counters.set(label, counters);
     }
     return counters;
@@ -106,6 +111,7 @@ export class Fleet {
    */
   apply(servers: readonly ServerAddress[], source: TopologyChange['source']): Promise<void> {
     const before = this.#layout.servers;
+    this.#checkGutter(servers);
     if (sameList(before, servers)) return Promise.resolve();
     this.#layout = this.#layoutOf(servers);
     const followers = this.#live();
@@ -125,15 +131,24 @@ export class Fleet {
     return Promise.all(drained).then(noop);
   }
 
-  /** Each server's figures, summed over every client of the fleet. */
+  /** Each server's figures, gutter servers last, summed over every client of the fleet. */
   stats(): Map<string, ServerStats> {
     const followers = this.#live();
     const stats = new Map<string, ServerStats>();
-    for (const server of this.#layout.servers) {
-      const off = followers.filter((follower) => follower.isOff(server.label)).length;
-      stats.set(server.label, this.counters(server.label).snapshot(off));
-    }
+    const servers = [...this.#layout.servers, ...(this.options.gutter?.servers ?? [])];
+    servers.forEach((server, i) => {
+      const gutter = i >= this.#layout.servers.length;
+      const off = gutter ? 0 : followers.filter((follower) => follower.isOff(server.label)).length;
+      stats.set(server.label, this.counters(server.label, gutter).snapshot(off));
+    });
     return stats;
+  }
+
+  /** Refuses a list that names a gutter server: a server is in the list or in the gutter, not both. */
+  #checkGutter(servers: readonly ServerAddress[]): void {
+    const gutter = new Set(this.options.gutter?.servers.map((server) => server.label));
+    const shared = servers.find((server) => gutter.has(server.label));
+    if (shared !== undefined) throw new InvalidServerError(shared.label, 'it is one of the gutter servers');
   }
 
   #discovered(config: ClusterConfig): void {

@@ -275,7 +275,7 @@ export class Refresher {
         options === undefined ? undefined : seconds(checkOptions(options, GRACE, 'invalidate').grace, 'grace', 0, 0);
       const connection = this.readyFor(bytes);
       // T0 would make the stale item live for good: grace 0 deletes it, and no grace keeps its TTL.
-      const flags = grace === undefined ? 'I' : grace === 0 ? '' : `I T${grace}`;
+      const flags = grace === undefined ? 'I' : grace === 0 ? '' : `I T${connection.writer.capped(grace)}`;
       connection.writer.metaDelete(this.settings.keyPrefix, bytes, flags);
       return connection.send(new Op('meta')) as Promise<boolean>;
     } catch (error) {
@@ -587,13 +587,14 @@ class Flight {
     }
     lease.released = true;
     const { bytes, storeTtl } = this.request;
-    // Without a CAS (memcached vivified nothing), add: never overwrite what another caller stored.
-    const flags = `T${storeTtl} F${encoded.flags}${lease.cas === undefined ? ' ME' : ` C${lease.cas}`}`;
     let stored: Promise<unknown>;
     try {
       const route = this.#route();
       if (route.isClosed) throw new ClientClosedError();
       const connection = route.readyFor(bytes);
+      // Without a CAS (memcached vivified nothing), add: never overwrite what another caller stored.
+      const expires = connection.writer.capped(storeTtl);
+      const flags = `T${expires} F${encoded.flags}${lease.cas === undefined ? ' ME' : ` C${lease.cas}`}`;
       connection.writer.metaSet(route.settings.keyPrefix, bytes, encoded, flags);
       stored = connection.send(new Op('meta'));
     } catch (error) {

@@ -49,6 +49,7 @@ export type {
   InvalidateOptions,
   RefreshContext,
 } from './get-or-set.js';
+export type { GutterOptions } from './gutter.js';
 export { type Key, MAX_KEY_BYTES } from './keys.js';
 export { type ClientOptions, DEFAULT_MAX_VALUE_BYTES } from './options.js';
 export type { LatencyPercentiles, ServerStats } from './server-stats.js';

@@ -3,6 +3,7 @@ import { checkOptions, InvalidArgumentError } from '@clonepool/core';
 import { AuthCommand } from './commands.js';
 import { type DiscoveryOptions, type ParsedDiscovery, parseDiscovery } from './discovery.js';
 import { type DistributionKind, type KeyHash, keyHashes } from './distribution/index.js';
+import { type GutterOptions, type ParsedGutter, parseGutter } from './gutter.js';
 import { prefixBytes } from './keys.js';
 
 /**
@@ -152,6 +153,14 @@ export interface ClientOptions {
    */
   readonly removeFailed?: number;
   /**
+   * Gutter servers, after Facebook's memcache paper: with `removeFailed`, an
+   * ejected server's keys go to these spare servers, with writes there capped
+   * at `ttl` seconds, instead of moving to the other servers of the ring; they
+   * go back when it rejoins. See {@link GutterOptions}.
+   * @default undefined (an ejected server's keys move to the other servers)
+   */
+  readonly gutter?: GutterOptions;
+  /**
    * Reads the server list from a configuration endpoint with `config get
    * cluster` (AWS ElastiCache's auto-discovery) and follows it, polling every
    * `intervalMs`. With it, the server list given to the constructor may be
@@ -199,6 +208,7 @@ export interface ParsedOptions {
   readonly tls: ConnectionOptions | undefined;
   /** The ASCII auth command, pre-encoded; `undefined` without authentication. */
   readonly auth: AuthCommand | undefined;
+  readonly gutter: ParsedGutter | undefined;
   readonly discovery: ParsedDiscovery | undefined;
 }
 
@@ -219,6 +229,7 @@ const KNOWN: readonly string[] = [
   'tls',
   'username',
   'password',
+  'gutter',
   'discovery',
 ];
 
@@ -258,6 +269,7 @@ export function parseOptions(options: unknown): ParsedOptions {
     throw new InvalidArgumentError('tls', 'a boolean or tls.connect options', tls, 'option');
   }
   const compressionLevel = integer(o, 'compressionLevel', -1, -1, 9);
+  const removeFailed = integer(o, 'removeFailed', 0, 0, 2 ** 31 - 1);
   return Object.freeze({
     connectTimeoutMs: integer(o, 'connectTimeoutMs', 4000, 1, 2 ** 31 - 1),
     timeoutMs: integer(o, 'timeoutMs', 1000, 1, 2 ** 31 - 1),
@@ -269,11 +281,12 @@ export function parseOptions(options: unknown): ParsedOptions {
     compressionLevel,
     maxValueBytes: integer(o, 'maxValueBytes', DEFAULT_MAX_VALUE_BYTES, 0, 2 ** 31 - 1),
     retryTimeoutMs: integer(o, 'retryTimeoutMs', 2000, 0, 2 ** 31 - 1),
-    removeFailed: integer(o, 'removeFailed', 0, 0, 2 ** 31 - 1),
+    removeFailed,
     distribution,
     hash: hash as KeyHash | undefined,
     tls: tls === false ? undefined : tls === true ? {} : { ...tls },
     auth,
+    gutter: parseGutter(o.gutter, removeFailed),
     discovery: parseDiscovery(o.discovery),
   });
 }

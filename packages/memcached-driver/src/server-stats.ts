@@ -39,6 +39,8 @@ export interface ServerStats {
   readonly ejections: number;
   /** How many of the open clients (the client and its clones) have it off their ring now. */
   readonly offRing: number;
+  /** Whether it is one of the `gutter` servers. */
+  readonly gutter: boolean;
   /** Reply latency percentiles in milliseconds over the last 10 to 20 seconds; `undefined` when nothing was timed there. */
   readonly latencyMs: LatencyPercentiles | undefined;
 }
@@ -92,6 +94,7 @@ function middleOf(index: number): number {
  * client and its clones), bumped where a request is queued and where it settles.
  */
 export class ServerCounters {
+  readonly gutter: boolean;
   ops = 0;
   errors = 0;
   ejections = 0;
@@ -99,6 +102,10 @@ export class ServerCounters {
   #current = new Uint32Array(BUCKETS);
   #previous = new Uint32Array(BUCKETS);
   #windowStart = 0;
+
+  constructor(gutter: boolean) {
+    this.gutter = gutter;
+  }
 
   /** Counts one reply that took `ms` milliseconds, timed at `now` (`performance.now()`). */
   latency(ms: number, now: number): void {
@@ -115,6 +122,7 @@ export class ServerCounters {
       errors: this.errors,
       ejections: this.ejections,
       offRing,
+      gutter: this.gutter,
       latencyMs: this.#percentiles(),
     };
   }

@@ -7,6 +7,7 @@ import { createDistribution, type Distribution } from './distribution/index.js';
 import { Failover, type FailoverHooks, type Health, isOff, UP } from './failover.js';
 import type { FanoutOwner } from './fanout.js';
 import type { Fleet, Follower, Layout } from './fleet.js';
+import { GutterRing } from './gutter.js';
 import { Op } from './ops.js';
 import type { ServerCounters } from './server-stats.js';
 import type { ServerAddress } from './servers.js';
@@ -26,29 +27,33 @@ export interface TopologyEvents extends ConnectionEvents, Pick<FailoverHooks, 'e
  */
 export class Member {
   readonly server: ServerAddress;
+  /** Whether it is a gutter server (never ejected; takes the keys of ejected servers). */
+  readonly gutter: boolean;
   /** The counters of its server, shared by the fleet's clients. */
   readonly counters: ServerCounters;
   connection: Connection | undefined = undefined;
   /** Read and changed by {@link Failover} only. */
   health: Health = UP;
 
-  constructor(server: ServerAddress, counters: ServerCounters) {
+  constructor(server: ServerAddress, gutter: boolean, counters: ServerCounters) {
     this.server = server;
+    this.gutter = gutter;
     this.counters = counters;
   }
 }
 
 /**
- * One version of where keys go: a layout's servers, each with its member, and the ring in use. Replaced whole when the server list changes, so a command
+ * One version of where keys go: a layout's servers, each with its member, then the gutter
+ * servers, and the ring in use. Replaced whole when the server list changes, so a command
  * is routed by one list or the other, never by a mix.
  */
 class Placement {
   readonly layout: Layout;
-  /** The layout's servers, in its order. */
+  /** The layout's servers in its order, then the gutter's. */
   readonly members: readonly Member[];
-  /** How many servers the layout has. */
+  /** How many of `members` are the layout's. */
   readonly count: number;
-  /** The ring in use: the layout's, or one without the servers that are off. */
+  /** The ring in use: the layout's, or one without the servers that are off (or sending theirs to the gutter). */
   ring: Distribution | undefined = undefined;
 
   constructor(layout: Layout, members: readonly Member[], count: number) {
@@ -74,6 +79,7 @@ export class Topology implements FanoutOwner, Follower {
   readonly #owner: AsyncResource;
   /** How many of the connections owe replies. */
   readonly #traffic: Traffic = { owing: 0 };
+  readonly #gutter: readonly Member[];
   readonly #following: WeakRef<Follower>;
   #placement: Placement;
 
@@ -91,6 +97,9 @@ export class Topology implements FanoutOwner, Follower {
       },
       owner,
     );
+    this.#gutter = (fleet.options.gutter?.servers ?? []).map(
+      (server) => new Member(server, true, fleet.counters(server.label, true)),
+    );
     this.#placement = this.#place(fleet.layout, []).placement;
     this.#following = fleet.follow(this);
   }
@@ -104,7 +113,7 @@ export class Topology implements FanoutOwner, Follower {
     return member.connection ?? this.#open(member);
   }
 
-  /** Every server's connection, in the order of the server list. */
+  /** Every server's connection, gutter servers last, in the order of the server list. */
   all(): Connection[] {
     return this.#placement.members.map((member) => member.connection ?? this.#open(member));
   }
@@ -172,11 +181,12 @@ export class Topology implements FanoutOwner, Follower {
     }
     const fleet = this.#fleet;
     const members = layout.servers.map(
-      (server) => kept.get(server.label)?.shift() ?? new Member(server, fleet.counters(server.label)),
+      (server) => kept.get(server.label)?.shift() ?? new Member(server, false, fleet.counters(server.label, false)),
     );
     const dropped = [...kept.values()].flat();
-    this.#failover.watch(members, members.length);
-    const placement = new Placement(layout, members, members.length);
+    const all = this.#gutter.length === 0 ? members : [...members, ...this.#gutter];
+    this.#failover.watch(all, members.length);
+    const placement = new Placement(layout, all, members.length);
     placement.ring = this.#ringOf(placement);
     return { placement, dropped };
   }
@@ -190,6 +200,8 @@ export class Topology implements FanoutOwner, Follower {
       this.#owner,
       this.#traffic,
     );
+    const ttl = member.gutter ? this.#fleet.options.gutter?.ttl : undefined;
+    if (ttl !== undefined) connection.writer.capTtl(ttl);
     member.connection = connection;
     return connection;
   }
@@ -208,7 +220,7 @@ export class Topology implements FanoutOwner, Follower {
     placement.ring = this.#ringOf(placement);
   }
 
-  /** The ring of `placement` now: the layout's, or one that leaves out the servers that are off. */
+  /** The ring of `placement` now: the layout's, or one that leaves out (or sends to the gutter) the servers that are off. */
   #ringOf(placement: Placement): Distribution | undefined {
     const { layout, members, count } = placement;
     let off: Uint8Array | undefined;
@@ -218,7 +230,8 @@ export class Topology implements FanoutOwner, Follower {
       off[i] = 1;
     }
     if (off === undefined) return layout.distribution;
-    const { options } = this.#fleet;
+    const { options, gutterRing } = this.#fleet;
+    if (options.gutter !== undefined) return new GutterRing(layout.distribution, off, gutterRing, count);
     const ejected = new Set<number>();
     for (let i = 0; i < count; i++) if (off[i] === 1) ejected.add(i);
     return createDistribution(layout.servers, options.distribution, { hash: options.hash, ejected });

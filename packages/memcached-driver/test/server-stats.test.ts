@@ -30,6 +30,7 @@ describe('serverStats', () => {
       errors: 0,
       ejections: 0,
       offRing: 0,
+      gutter: false,
     });
     expect(stats.get(two.address)).toMatchObject({ ops: on(1).length * 2 + 2, errors: 1 });
     // The clone reads the same figures: one view for the whole fleet.
@@ -108,7 +109,7 @@ describe('serverStats', () => {
 
 describe('the latency histogram', () => {
   it('answers percentiles within 12%, over the last 10 to 20 seconds', () => {
-    const counters = new ServerCounters();
+    const counters = new ServerCounters(false);
     const start = 1_000_000;
     // 1,000 replies: 0.1 ms to 100 ms, log-uniform.
     const values = Array.from({ length: 1000 }, (_, i) => 0.1 * 1000 ** (i / 999));
