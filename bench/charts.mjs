@@ -390,6 +390,84 @@ const SUITES = {
   ],
 };
 
+/** The label of a fleet or gutter mode in charts and tables. */
+export const GUTTER_MODES = {
+  off: ['failover off', 'reference'],
+  removeFailed: ['removeFailed', 'peer'],
+  gutter: ['removeFailed + gutter', 'ours'],
+};
+
+const times = (v) => `${v.toFixed(2)}×`;
+const percent = (v) => `${v.toFixed(1)}%`;
+
+SUITES.fleet = (run, file) => {
+  const rings = run.results.filter((r) => r.kind !== 'modula');
+  return [
+    {
+      id: 'fleet-moved',
+      title: 'Adding one server: keys moved ÷ the ideal 1/(n+1)',
+      subtitle: `Mean of ${run.settings.trials} additions, ${run.settings.keysPerServer.toLocaleString('en')} keys per server · 1.00× is ideal · lower is better`,
+      axis: 'keys moved ÷ the share the new server must take',
+      format: times,
+      bars: [
+        { label: 'ideal', kind: 'reference', value: 1 },
+        ...rings.map((r) => ({
+          label: `${r.kind}, ${r.servers} → ${r.servers + 1}`,
+          kind: 'ours',
+          value: r.addMoved / r.addIdeal,
+        })),
+      ],
+      footer: footerOf(run, file),
+    },
+    {
+      id: 'fleet-imbalance',
+      title: 'Load imbalance: the busiest server’s keys ÷ the mean',
+      subtitle: `Keys per server, ${run.settings.keysPerServer.toLocaleString('en')} on average · 1.00× is even · lower is better`,
+      axis: 'max ÷ mean keys per server',
+      format: times,
+      bars: run.results.map((r) => ({ label: `${r.kind}, ${r.servers} servers`, kind: 'ours', value: r.maxOverMean })),
+      footer: footerOf(run, file),
+    },
+  ];
+};
+
+SUITES.gutter = (run, file) => {
+  const footer = footerOf(run, file);
+  const seconds = run.settings.phaseMs / 1000;
+  const survivors = (mode) =>
+    run.results[mode].perServer
+      .filter((s) => s.role === 'survivor')
+      .map((s, i) => ({
+        label: `${GUTTER_MODES[mode][0]} · survivor ${i + 1}`,
+        kind: GUTTER_MODES[mode][1],
+        value: s.after / s.before,
+      }));
+  return [
+    {
+      id: 'gutter-survivor-load',
+      title: 'One of 4 servers killed: the load each survivor takes',
+      subtitle: `Requests/s (gets + sets) in the ${seconds} s after the kill ÷ before · lower is better`,
+      axis: 'requests per second after the kill ÷ before',
+      format: times,
+      bars: [...survivors('removeFailed'), ...survivors('gutter')],
+      footer,
+    },
+    {
+      id: 'gutter-hit-ratio',
+      title: 'One of 4 servers killed: hit ratio after the kill',
+      subtitle: `Gets that hit in the ${seconds} s after the kill; a failed get is a miss · higher is better`,
+      axis: 'hit ratio (%)',
+      format: percent,
+      bars: Object.keys(GUTTER_MODES).map((mode) => ({
+        label: GUTTER_MODES[mode][0],
+        kind: GUTTER_MODES[mode][1],
+        value: run.results[mode].after.hitRatio * 100,
+      })),
+      footer,
+    },
+  ];
+};
+
 /**
  * The chart specifications (see {@link barChart}) for a set of recorded runs,
  * keyed by results file name (`fifo-pool.json` → its parsed JSON). Files of

@@ -19,7 +19,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLIENT_LABELS, chartSpecs, describeBars, footerOf, rate, readRuns } from './charts.mjs';
+import { CLIENT_LABELS, chartSpecs, describeBars, footerOf, GUTTER_MODES, rate, readRuns } from './charts.mjs';
 
 /** `a ÷ b` as the suites print a ratio: `2.62×`. */
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
@@ -403,6 +403,94 @@ function distributionFigures(run, _file, add) {
   add('distribution.slowest.ns', ns(1e9 / slowest.lookupsPerSec));
 }
 
+const pct = (share, digits = 1) => `${(share * 100).toFixed(digits)}%`;
+/** A change in load as the docs say it: `+39%`, `−2%`. */
+const change = (ratio) => `${ratio >= 1 ? '+' : '−'}${Math.abs((ratio - 1) * 100).toFixed(0)}%`;
+
+function fleetFigures(run, file, add) {
+  for (const r of run.results) {
+    const name = `fleet.${r.kind}.${r.servers}`;
+    add(`${name}.add`, pct(r.addMoved, 2));
+    add(`${name}.add.vs.ideal`, ratio(r.addMoved, r.addIdeal));
+    add(`${name}.remove`, pct(r.removeMoved, 2));
+    add(`${name}.max-over-mean`, ratio(r.maxOverMean, 1));
+  }
+  add(
+    'fleet.table',
+    `${table(
+      [
+        'servers',
+        'distribution',
+        'moved when one is added',
+        'ideal 1/(n+1)',
+        'moved when one is removed',
+        'ideal 1/n',
+        'busiest ÷ mean',
+      ],
+      run.results.map((r) => ({
+        cells: [
+          whole(r.servers),
+          `\`${r.kind}\``,
+          pct(r.addMoved, 2),
+          pct(r.addIdeal, 2),
+          pct(r.removeMoved, 2),
+          pct(r.removeIdeal, 2),
+          ratio(r.maxOverMean, 1),
+        ],
+      })),
+    )}\n\n${provenance(run, file)}`,
+    true,
+  );
+}
+
+function gutterFigures(run, file, add) {
+  const { results } = run;
+  const survivors = (mode) =>
+    results[mode].perServer.filter((s) => s.role === 'survivor').map((s) => s.after / s.before);
+  for (const mode of Object.keys(GUTTER_MODES)) {
+    const after = results[mode].after;
+    add(`gutter.${mode}.hit-ratio`, pct(after.hitRatio));
+    add(`gutter.${mode}.failed`, pct(after.failed / after.gets, 2));
+    const loads = survivors(mode);
+    add(`gutter.${mode}.survivors`, `${change(Math.min(...loads))} to ${change(Math.max(...loads))}`);
+  }
+  const gutter = results.gutter.perServer;
+  const killed = results.gutter.perServer.find((s) => s.role === 'killed');
+  const spare = gutter.find((s) => s.role === 'gutter');
+  add('gutter.spare.vs.killed', ratio(spare.after, killed.before));
+  add('gutter.seconds', `${run.settings.phaseMs / 1000} s`);
+  add(
+    'gutter.table',
+    `${table(
+      [
+        'failover',
+        'hit ratio after the kill',
+        'gets that failed',
+        'each survivor’s requests/s, after ÷ before',
+        'the gutter server’s requests/s ÷ the killed server’s before',
+      ],
+      Object.entries(GUTTER_MODES).map(([mode, [label, kind]]) => {
+        const after = results[mode].after;
+        const spareServer = results[mode].perServer.find((s) => s.role === 'gutter');
+        const killedServer = results[mode].perServer.find((s) => s.role === 'killed');
+        return {
+          bold: kind === 'ours',
+          cells: [
+            label,
+            pct(after.hitRatio),
+            pct(after.failed / after.gets, 2),
+            survivors(mode)
+              .map((load) => ratio(load, 1))
+              .join(', '),
+            spareServer === undefined ? '—' : ratio(spareServer.after, killedServer.before),
+          ],
+        };
+      }),
+    )}\n\n_${footerOf(run, file)}; load average ${load(run)}; ${whole(run.settings.getsPerSec)} gets/s over ${whole(run.settings.keys)} keys, ${run.settings.phaseMs / 1000} s before and after the kill._`,
+    true,
+  );
+}
+
 /** The Keyv suite's shapes: [id in the results, label in tables]. */
 const KEYV_SHAPES = [
   ['get-c200', '`get`, 200 in flight'],
@@ -536,6 +624,8 @@ const SUITES = {
   'mapped-pool': ['mapped pool', mappedFigures],
   memcached: ['memcached', memcachedFigures],
   distribution: ['distribution', distributionFigures],
+  fleet: ['fleet', fleetFigures],
+  gutter: ['gutter pool', gutterFigures],
 };
 
 /** "all 10 targets passed", or "9 of 10 targets passed (missed: …)". */
