@@ -43,6 +43,7 @@ export default withMermaid(
             { text: 'Pick a strategy', link: '/guide/pick-a-strategy' },
             { text: 'Scaling out to many servers', link: '/guide/scaling-out' },
             { text: 'Hot keys, stampedes and stale data', link: '/guide/hot-keys' },
+            { text: 'Running a fleet', link: '/guide/fleets' },
             { text: 'Coming from pylibmc', link: '/guide/coming-from-pylibmc' },
             { text: 'Sharing a cache with Python', link: '/guide/sharing-with-python' },
             { text: 'Keyv and cache-manager', link: '/guide/keyv-and-cache-manager' },
