@@ -6,8 +6,8 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Client, type ClientOptions, createDistribution, type TopologyChange } from '../src/index.ts';
 import { parseServer } from '../src/servers.ts';
-import { askPylibmc, hasPylibmc, hex } from './helpers/pylibmc.ts';
-import { fakeServer, ownServer, rawValues, sleep, track } from './support.ts';
+import { hasPylibmc, missedByPylibmc } from './helpers/pylibmc.ts';
+import { fakeServer, ownServer, rawValues, sleep, track, until } from './support.ts';
 
 /** The answer to `config get cluster` for `nodes` (`host:port`), as ElastiCache writes it. */
 function clusterConfig(version: number, nodes: readonly string[], hostName = true): string {
@@ -70,14 +70,6 @@ function errorsOf(client: Client): Error[] {
   const errors: Error[] = [];
   client.on('error', (error) => errors.push(error));
   return errors;
-}
-
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
 }
 
 const owner = (servers: readonly string[]) => {
@@ -144,13 +136,7 @@ describe('discovery', () => {
         if (hasPylibmc) {
           const keys = Array.from({ length: 300 }, (_, i) => `pl:${version}:${i}`);
           await client.setMulti(keys.map((key) => [key, version] as const));
-          const { missing } = await askPylibmc<{ missing: string[] }>({
-            op: 'get',
-            servers: list,
-            behaviors: { ketama: true },
-            keys: keys.map((key) => hex(Buffer.from(key))),
-          });
-          expect(missing).toEqual([]);
+          expect(await missedByPylibmc(list, keys, { ketama: true })).toEqual([]);
         }
       }
     } finally {

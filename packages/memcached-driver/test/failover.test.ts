@@ -13,7 +13,7 @@ import {
 } from '../src/index.ts';
 import { parseServer } from '../src/servers.ts';
 import type { TestMemcached } from '../src/testing.ts';
-import { fakeServer, ownServer, rawGet, sleep, track } from './support.ts';
+import { fakeServer, ownServer, rawGet, sleep, track, until } from './support.ts';
 
 /** Three servers of this file's own; the middle one is the one that fails. */
 async function ring(options: ClientOptions) {
@@ -106,14 +106,6 @@ function keyOn(servers: readonly string[], index: number, prefix: string): strin
   return Array.from({ length: 300 }, (_, i) => `${prefix}:${i}`).find(
     (k) => placement.serverFor(Buffer.from(k)) === index,
   )!;
-}
-
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(5);
-  }
 }
 
 describe('a server killed under load', () => {

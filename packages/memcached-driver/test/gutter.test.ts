@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Client, type ClientOptions, createDistribution, type DistributionKind } from '../src/index.ts';
 import { parseServer } from '../src/servers.ts';
-import { ownServer, rawTtl, rawValues, sleep, track } from './support.ts';
+import { ownServer, rawTtl, rawValues, track, until } from './support.ts';
 
 function home(servers: readonly string[], kind: DistributionKind = 'ketama') {
   const ring = createDistribution(
@@ -12,14 +12,6 @@ function home(servers: readonly string[], kind: DistributionKind = 'ketama') {
     kind,
   );
   return (key: string) => servers[ring.serverFor(Buffer.from(key))]!;
-}
-
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
 }
 
 async function fleet(kind: DistributionKind, options: ClientOptions = {}) {

@@ -57,6 +57,15 @@ export async function serverStats(address: string): Promise<Record<string, strin
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until `condition` holds, checking every 5 ms; throws after `ms`. */
+export async function until(condition: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > ms) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(5);
+  }
+}
+
 /** Reads an item's flags and stored length with a raw socket, bypassing the client. */
 export function rawGet(address: string, key: string): Promise<{ flags: number; length: number }> {
   return rawCommand(address, `get ${key}\r\n`).then((reply) => {

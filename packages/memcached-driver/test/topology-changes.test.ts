@@ -7,8 +7,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { Client, channelNames, createDistribution, type Distribution, type TopologyChange } from '../src/index.ts';
 import { parseServer } from '../src/servers.ts';
-import { askPylibmc, hasPylibmc, hex } from './helpers/pylibmc.ts';
-import { ownServer, rawValues, serverStats, sleep, track } from './support.ts';
+import { askPylibmc, hasPylibmc, hex, missedByPylibmc } from './helpers/pylibmc.ts';
+import { ownServer, rawValues, serverStats, sleep, track, until } from './support.ts';
 
 /** Where a list of servers places each key: our ketama ring over it. */
 class Ring {
@@ -131,14 +131,6 @@ function mixedLoad(clients: readonly Client[], model: Model, ring: () => Ring, w
   return load;
 }
 
-async function until(condition: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
-}
-
 const connections = async (address: string) => Number((await serverStats(address)).curr_connections);
 
 describe('setServers under a steady load of mixed commands', () => {
@@ -225,13 +217,7 @@ describe('setServers under a steady load of mixed commands', () => {
         await client.setServers(step);
         const tag = step.length;
         await client.setMulti(keys.map((key) => [key, `${tag}`] as const));
-        const { missing } = await askPylibmc<{ missing: string[] }>({
-          op: 'get',
-          servers: step,
-          behaviors: { ketama: true },
-          keys: keys.map((key) => hex(Buffer.from(key))),
-        });
-        expect(missing).toEqual([]);
+        expect(await missedByPylibmc(step, keys, { ketama: true })).toEqual([]);
         const places = await askPylibmc<number[]>({
           op: 'place',
           servers: step,

@@ -195,3 +195,13 @@ async function roundTrip(socket: Socket, command: Buffer): Promise<Buffer> {
     socket.write(command);
   });
 }
+
+/** The keys (as hex) that pylibmc, given `servers` and `behaviors`, does not find where libmemcached places them. */
+export async function missedByPylibmc(
+  servers: readonly string[],
+  keys: readonly string[],
+  behaviors: Record<string, unknown>,
+): Promise<string[]> {
+  const request = { op: 'get', servers, behaviors, keys: keys.map((key) => hex(Buffer.from(key))) };
+  return (await askPylibmc<{ missing: string[] }>(request)).missing;
+}
