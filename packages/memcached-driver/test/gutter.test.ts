@@ -79,6 +79,19 @@ describe('a gutter pool', () => {
       expect(await rawTtl(g, victimKeys[2]!)).toBeLessThanOrEqual(5);
       expect(await client.gat(victimKeys[3]!, 0)).toBe('during');
       expect(await rawTtl(g, victimKeys[3]!)).toBeLessThanOrEqual(5);
+      // So are gats merged into one line, and getOrSet's and invalidate's meta commands.
+      expect(await Promise.all([client.gat(victimKeys[4]!, 10_000), client.gat(victimKeys[5]!, 10_000)])).toEqual([
+        'during',
+        'during',
+      ]);
+      await client.delete(victimKeys[6]!);
+      expect(await client.getOrSet(victimKeys[6]!, () => 'fresh', { ttl: 3600, grace: 600 })).toBe('fresh');
+      expect(await client.invalidate(victimKeys[7]!, { grace: 3600 })).toBe(true);
+      for (const key of victimKeys.slice(4, 8)) {
+        const ttl = await rawTtl(g, key);
+        expect(ttl, key).toBeGreaterThan(0);
+        expect(ttl, key).toBeLessThanOrEqual(5);
+      }
       const other = otherKeys[0]!;
       expect(await rawTtl(home([a, b, c], kind)(other), other)).toBeGreaterThan(3000);
 
@@ -91,7 +104,7 @@ describe('a gutter pool', () => {
       const held = await rawValues(b, victimKeys);
       expect(held.size).toBe(victimKeys.length);
       expect(
-        [...(await rawValues(g, victimKeys)).values()].every((value) => value === 'during' || value === 'forever'),
+        [...(await rawValues(g, victimKeys)).values()].every((value) => ['during', 'forever', 'fresh'].includes(value)),
       ).toBe(true);
       expect(await client.get(otherKeys[1]!)).toBe('during');
     });

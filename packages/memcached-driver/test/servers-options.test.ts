@@ -51,7 +51,7 @@ describe('options', () => {
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('timeout') }),
     );
     expect(() => new Client('localhost', { timeout: 5 } as never)).toThrow(
-      /^Option timeout is not one new Client\(\) knows; its options are connectTimeoutMs, timeoutMs, .*, password\.$/,
+      /^Option timeout is not one new Client\(\) knows; its options are connectTimeoutMs, timeoutMs, .*, password, gutter, discovery\.$/,
     );
   });
 
