@@ -15,7 +15,7 @@ import {
 } from './arguments.js';
 import type { CommandWriter, StoreCommand } from './commands.js';
 import type { Connection } from './connection.js';
-import { type TopologyChange, trace } from './diagnostics.js';
+import { routed, type TopologyChange, trace, tracing } from './diagnostics.js';
 import { AppendUnsupportedError, ClientClosedError } from './errors.js';
 import { Fanout } from './fanout.js';
 import { Fleet } from './fleet.js';
@@ -390,6 +390,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   /** The connection of the server that owns `bytes`, ready to take a command; throws when it cannot now. */
   #readyFor(bytes: string): Connection {
     const connection = this.#topology.connectionFor(bytes);
+    routed(connection.server.label);
     const error = connection.ready();
     if (error !== undefined) throw error;
     return connection;
@@ -766,7 +767,17 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     entries: Iterable<readonly [K, unknown]> | Readonly<Record<string, unknown>>,
     options?: WriteOptions,
   ): Promise<K[]> {
-    return trace('setMulti', undefined, this, this.#setMulti, entries, options) as Promise<K[]>;
+    if (!tracing()) return this.#setMulti(entries, options);
+    let pairs: Iterable<readonly [K, unknown]>;
+    try {
+      // Entries can be read once (a generator): read them here, so that the trace names the keys the command sets.
+      pairs = [...entryPairs<K>(entries)];
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const keys: K[] = [];
+    for (const entry of pairs) if (Array.isArray(entry)) keys.push(entry[0]);
+    return trace('setMulti', keys, this, this.#setMulti, pairs, options) as Promise<K[]>;
   }
 
   #setMulti<K extends Key>(
@@ -966,7 +977,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * ```
    */
   deleteMulti(keys: Iterable<Key>): Promise<boolean> {
-    return trace('deleteMulti', undefined, this, this.#deleteMulti, keys);
+    let list: Iterable<Key>;
+    try {
+      // A generator can be read once: read it here, so that a trace names the keys the command deletes.
+      list = keyList(keys);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return trace('deleteMulti', list as readonly Key[], this, this.#deleteMulti, list);
   }
 
   #deleteMulti(keys: Iterable<Key>): Promise<boolean> {
@@ -1199,6 +1217,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   ): Promise<Map<string, unknown>> {
     if (this.#closed) throw new ClientClosedError();
     const connections = this.#topology.all();
+    if (connections.length === 1) routed(connections[0]!.server.label);
     for (const connection of connections) {
       const error = connection.ready();
       if (error !== undefined) throw error;

@@ -12,6 +12,12 @@ export interface CommandContext {
   readonly command: string;
   /** The key or keys as the caller gave them; `undefined` for server-wide commands. */
   readonly key: Key | readonly Key[] | undefined;
+  /**
+   * The server the command was sent to, as `host:port` or a socket path, set
+   * once the client routed it (by the `end` event): `undefined` for a command
+   * spread over several servers, or refused before it was routed (a bad key).
+   */
+  server?: string | undefined;
   /** Set by the channel when the operation resolves. */
   result?: unknown;
   /** Set by the channel when the operation rejects. */
@@ -267,7 +273,7 @@ type Command<T, A extends unknown[], R> = (this: T, ...args: A) => Promise<R>;
 /**
  * Runs `target.method(a, b, c, d)` as the operation `command` on `key`: straight through
  * while nobody subscribes to {@link channels}`.command`, so the hot path builds no context
- * and no closure; inside the channel's trace (context `{ command, key }`) when someone does.
+ * and no closure; inside the channel's trace (context `{ command, key, server }`) when someone does.
  * The method rejects rather than throws, so the trace sees every failure.
  */
 export function trace<T, R>(command: string, key: TracedKey, target: T, method: Command<T, [], R>): Promise<R>;
@@ -317,7 +323,28 @@ export function trace(
 ): Promise<unknown> {
   const channel = channels.command;
   if (!channel.hasSubscribers) return method.call(target, a, b, c, d);
-  return channel.tracePromise(method, { command, key }, target, a, b, c, d);
+  const context: CommandContext = { command, key, server: undefined };
+  // The method routes the command synchronously, inside tracePromise: routed() names its server here.
+  const outer = routing;
+  routing = context;
+  try {
+    return channel.tracePromise(method, context, target, a, b, c, d);
+  } finally {
+    routing = outer;
+  }
+}
+
+/** The context of the traced command whose method is running now, for {@link routed}. */
+let routing: CommandContext | undefined;
+
+/** Names `server` (`host:port` or a socket path) as where the command being traced goes; a no-op untraced. */
+export function routed(server: string): void {
+  if (routing !== undefined) routing.server = server;
+}
+
+/** Whether anyone traces commands: a command that must read its arguments to name them checks first. */
+export function tracing(): boolean {
+  return channels.command.hasSubscribers;
 }
 
 /** The key or keys a traced command names; `undefined` for server-wide commands. */

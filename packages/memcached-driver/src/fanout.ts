@@ -1,5 +1,6 @@
 import type { MultiCommand } from './client.js';
 import type { Connection } from './connection.js';
+import { routed } from './diagnostics.js';
 import { ServersFailedError } from './errors.js';
 import type { WaitingOp } from './ops.js';
 
@@ -66,6 +67,7 @@ export class Fanout<S> {
 
   /** Fails the servers that cannot take commands now, then calls `write` with every other share. */
   send(write: (connection: Connection, share: S) => void): void {
+    if (this.#shares.size === 1) routed(this.#last!.server.label);
     for (const connection of this.#shares.keys()) {
       const error = connection.ready();
       if (error !== undefined) this.#fail(connection, error);

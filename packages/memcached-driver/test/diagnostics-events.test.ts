@@ -120,6 +120,102 @@ describe('diagnostics_channel', () => {
       trace.mockRestore();
     }
   });
+  it('names the server of each command routed to one server, and the keys of every multi-key command', async () => {
+    const a = await ownServer();
+    const b = await ownServer();
+    const one = track(new Client(a.address));
+    const two = track(new Client([a.address, b.address], { distribution: 'ketama' }));
+    const seen: string[] = [];
+    const handlers = {
+      start: () => {},
+      end: () => {},
+      asyncStart: () => {},
+      asyncEnd: (ctx: CommandContext) => {
+        const key = Array.isArray(ctx.key) ? `[${ctx.key.join(',')}]` : String(ctx.key);
+        seen.push(`${ctx.command} ${key} ${ctx.server === undefined ? '-' : ctx.server === a.address ? 'A' : 'B'}`);
+      },
+      error: () => {},
+    };
+    // Which server holds a key the two-server client wrote, asked of each server alone.
+    const holder = async (key: string) => ((await one.get(key)) === undefined ? 'B' : 'A');
+    const keys = Array.from({ length: 40 }, (_, i) => `route:${i}`);
+    await two.setMulti(keys.map((key) => [key, 1] as const));
+    const places = await Promise.all(keys.map(holder));
+    const onA = keys.filter((_, i) => places[i] === 'A');
+    const onB = keys.filter((_, i) => places[i] === 'B');
+    expect(onA.length).toBeGreaterThan(1);
+    expect(onB.length).toBeGreaterThan(0);
+    channels.command.subscribe(handlers);
+    try {
+      await one.set('r', 1);
+      await one.get('r');
+      await one.getMulti(['r', 's']);
+      // Entries read once: a generator of pairs is stored, and the trace names its keys.
+      await one.setMulti(
+        (function* () {
+          yield ['r', 2] as const;
+          yield ['s', 3] as const;
+        })(),
+      );
+      await one.setMulti(new Map([['t', 4]]));
+      await one.deleteMulti(
+        (function* () {
+          yield 's';
+          yield 't';
+        })(),
+      );
+      await one.version();
+      await one.get('bad key').catch(() => {});
+      await two.get(onB[0]!);
+      await two.incr(onA[0]!);
+      await two.getMulti([onA[0]!, onA[1]!]);
+      await two.getMulti([onA[0]!, onB[0]!]);
+      await two.setMulti({ [onB[0]!]: 5 });
+      await two.version();
+    } finally {
+      channels.command.unsubscribe(handlers);
+    }
+    expect(await one.get('r')).toBe(2);
+    expect(await one.get('s')).toBeUndefined();
+    expect(seen).toEqual([
+      'set r A',
+      'get r A',
+      'getMulti [r,s] A',
+      'setMulti [r,s] A',
+      'setMulti [t] A',
+      'deleteMulti [s,t] A',
+      'version undefined A',
+      // Refused before it was routed: no server.
+      'get bad key -',
+      `get ${onB[0]} B`,
+      `incr ${onA[0]} A`,
+      `getMulti [${onA[0]},${onA[1]}] A`,
+      // Spread over both servers: no one server to name.
+      `getMulti [${onA[0]},${onB[0]}] -`,
+      `setMulti [${onB[0]}] B`,
+      'version undefined -',
+    ]);
+  });
+
+  it('names the server of a command that failed to reach it', async () => {
+    const client = track(new Client('127.0.0.1:9', { retryTimeoutMs: 0 }));
+    const servers: (string | undefined)[] = [];
+    const handlers = {
+      start: () => {},
+      end: () => {},
+      asyncStart: () => {},
+      asyncEnd: () => {},
+      error: (ctx: CommandContext) => servers.push(ctx.server),
+    };
+    channels.command.subscribe(handlers);
+    try {
+      await expect(client.get('k')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+      await expect(client.setMulti({ k: 1, l: 2 })).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    } finally {
+      channels.command.unsubscribe(handlers);
+    }
+    expect(servers).toEqual(['127.0.0.1:9', '127.0.0.1:9']);
+  });
 });
 
 describe('events', () => {
