@@ -19,6 +19,7 @@ export { LongTimeout, MAX_TIMER_MS } from './long-timeout.js';
 export {
   checkMilliseconds,
   checkOptions,
+  checkPoolName,
   type ParsedReserveOptions,
   parseReserveDefaults,
   parseReserveOptions,

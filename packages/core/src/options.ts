@@ -235,3 +235,33 @@ export function checkMilliseconds(
   }
   return value;
 }
+
+/**
+ * Validates a pool's `name` option: a non-empty string without control
+ * characters, as diagnostics (an OpenTelemetry pool name, a log line) show
+ * it; or `undefined` for a pool without a name.
+ *
+ * @param value - The value given.
+ * @returns The name, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { checkPoolName } from '@clonepool/core';
+ *
+ * console.log(checkPoolName('sessions'), checkPoolName(undefined));
+ * try {
+ *   checkPoolName('');
+ * } catch (error) {
+ *   console.log((error as { code: string }).code);
+ * }
+ * // → sessions undefined
+ * // → ERR_INVALID_ARG_VALUE
+ * ```
+ */
+export function checkPoolName(value: unknown): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+  if (value === undefined || (typeof value === 'string' && value !== '' && !/[\x00-\x1f\x7f]/.test(value))) {
+    return value;
+  }
+  throw new InvalidArgumentError('name', 'a non-empty string without control characters', value, 'option');
+}

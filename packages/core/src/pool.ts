@@ -164,6 +164,8 @@ export interface Pool<C, S extends PoolStats = PoolStats> extends AsyncDisposabl
   stats(): S;
   /** Whether `close()` has been called. */
   readonly isClosed: boolean;
+  /** What diagnostics call the pool (an OpenTelemetry pool name, a log line), if it was given one. */
+  readonly name?: string | undefined;
 }
 
 /**

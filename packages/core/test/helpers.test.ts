@@ -3,6 +3,7 @@ import {
   checkClonable,
   checkMilliseconds,
   checkOptions,
+  checkPoolName,
   closeClient,
   isPromiseLike,
   Lease,
@@ -171,6 +172,17 @@ describe('boundary checks', () => {
     expect(() => checkOptions({ grace: 5 }, ['graceMs'], 'close()')).toThrow(
       'Option grace is not one close() knows; its options are graceMs.',
     );
+  });
+
+  it('checkPoolName takes a printable non-empty name or none, and refuses anything else, naming the option', () => {
+    expect(checkPoolName('sessions')).toBe('sessions');
+    expect(checkPoolName('cache · eu-west')).toBe('cache · eu-west');
+    expect(checkPoolName(undefined)).toBeUndefined();
+    for (const name of ['', 'a\nb', 'tab\t', 7, null, {}]) {
+      expect(() => checkPoolName(name)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/^Option name /) }),
+      );
+    }
   });
 
   it('checkClonable accepts anything with a clone() method and says what to pass otherwise', () => {

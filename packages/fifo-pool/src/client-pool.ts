@@ -98,6 +98,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
   readonly #validate: ((client: C) => boolean | PromiseLike<boolean>) | undefined;
   /** The reserve options of a call that gives none, and what a call's options override. */
   readonly #defaults: ParsedReserveOptions;
+  readonly #name: string | undefined;
   readonly #leakDetectionMs: number | undefined;
   /** Leak timers of the leases out, only when leak detection is on. */
   readonly #leaks: Map<Lease<C>, LongTimeout> | undefined;
@@ -133,6 +134,7 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
     this.#leakDetectionMs = parsed.leakDetectionMs;
     this.#leaks = parsed.leakDetectionMs === undefined ? undefined : new Map();
     this.#defaults = parsed.reserve;
+    this.#name = parsed.name;
     if (master === undefined && nSlots === undefined) return;
     if (master === undefined) throw new InvalidArgumentError('master', 'given when nSlots is', master);
     checkClonable(master);
@@ -147,6 +149,11 @@ export class ClientPool<C> implements Pool<C, ClientPoolStats> {
   /** Whether `close()` has been called. */
   get isClosed(): boolean {
     return this.#closed;
+  }
+
+  /** The pool's `name` option: what diagnostics call it. */
+  get name(): string | undefined {
+    return this.#name;
   }
 
   /**

@@ -1,6 +1,7 @@
 import {
   checkMilliseconds,
   checkOptions,
+  checkPoolName,
   InvalidArgumentError,
   type ParsedReserveOptions,
   parseReserveDefaults,
@@ -81,6 +82,14 @@ export interface ClientPoolOptions<C> {
    * ```
    */
   readonly reserve?: ReserveDefaults | undefined;
+  /**
+   * What diagnostics call the pool: `pool.name`, and the
+   * `db.client.connection.pool.name` of `@clonepool/opentelemetry`'s pool
+   * metrics. A non-empty string; unique within the application is best.
+   *
+   * @default undefined (no name)
+   */
+  readonly name?: string | undefined;
 }
 
 /** How {@link ClientPool.close} treats leases still out. */
@@ -101,16 +110,22 @@ export interface ParsedPoolOptions<C> {
   readonly validate: ((client: C) => boolean | PromiseLike<boolean>) | undefined;
   readonly leakDetectionMs: number | undefined;
   readonly reserve: ParsedReserveOptions;
+  readonly name: string | undefined;
 }
 
-const POOL_OPTIONS: readonly string[] = ['validate', 'leakDetectionMs', 'reserve'];
+const POOL_OPTIONS: readonly string[] = ['validate', 'leakDetectionMs', 'reserve', 'name'];
 const CLOSE_OPTIONS: readonly string[] = ['graceMs'];
 
 /** Validates the options of `new ClientPool()`. Throws {@link InvalidArgumentError}. */
 export function parsePoolOptions<C>(options: ClientPoolOptions<C> | undefined): ParsedPoolOptions<C> {
   if (options === undefined)
-    return { validate: undefined, leakDetectionMs: undefined, reserve: parseReserveDefaults(undefined) };
-  const { validate, leakDetectionMs, reserve } = checkOptions(options, POOL_OPTIONS, 'new ClientPool()');
+    return {
+      validate: undefined,
+      leakDetectionMs: undefined,
+      reserve: parseReserveDefaults(undefined),
+      name: undefined,
+    };
+  const { validate, leakDetectionMs, reserve, name } = checkOptions(options, POOL_OPTIONS, 'new ClientPool()');
   if (validate !== undefined && typeof validate !== 'function') {
     throw new InvalidArgumentError('validate', 'a function (client) => boolean | Promise<boolean>', validate, 'option');
   }
@@ -119,6 +134,7 @@ export function parsePoolOptions<C>(options: ClientPoolOptions<C> | undefined): 
     leakDetectionMs:
       leakDetectionMs === undefined ? undefined : checkMilliseconds('leakDetectionMs', leakDetectionMs, 1),
     reserve: parseReserveDefaults(reserve as ReserveDefaults | undefined),
+    name: checkPoolName(name),
   };
 }
 

@@ -22,6 +22,16 @@ describe('options', () => {
     await pool.close();
   });
 
+  it('takes a name, which diagnostics read as pool.name, and refuses an empty one', async () => {
+    const named = new ClientPool(new SyncClient(), 1, { name: 'sessions' });
+    expect(named.name).toBe('sessions');
+    expect(new ClientPool(new SyncClient(), 1).name).toBeUndefined();
+    expect(new ClientPool<SyncClient>(undefined, undefined, { name: 'empty' }).name).toBe('empty');
+    expect(() => new ClientPool(new SyncClient(), 1, { name: '' })).toThrow(invalid);
+    expect(() => new ClientPool(new SyncClient(), 1, { name: 7 } as never)).toThrow(/Option name /);
+    await named.close();
+  });
+
   it('rejects options of the wrong type', () => {
     expect(() => new ClientPool(new SyncClient(), 1, { validate: true } as never)).toThrow(invalid);
     expect(() => new ClientPool(new SyncClient(), 1, { leakDetectionMs: 0 })).toThrow(invalid);

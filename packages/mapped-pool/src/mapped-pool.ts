@@ -4,6 +4,7 @@ import {
   checkClonable,
   checkMilliseconds,
   checkOptions,
+  checkPoolName,
   closeClient,
   InvalidArgumentError,
   isPromiseLike,
@@ -85,6 +86,13 @@ export interface MappedPoolOptions {
    * @default undefined (`{ block: false }`: reject with `ERR_POOL_EXHAUSTED` at the bound)
    */
   readonly reserve?: ReserveDefaults | undefined;
+  /**
+   * What diagnostics call the pool: `pool.name`, and the
+   * `db.client.connection.pool.name` of `@clonepool/opentelemetry`'s pool
+   * metrics. A non-empty string; unique within the application is best.
+   * @default undefined (no name)
+   */
+  readonly name?: string | undefined;
 }
 
 /** A {@link MappedPool}'s counters at one moment. */
@@ -105,7 +113,7 @@ export interface MappedPoolStats extends PoolStats {
   readonly idleClosed: number;
 }
 
-const POOL_OPTIONS: readonly string[] = ['maxClients', 'idleTimeoutMs', 'key', 'reserve'];
+const POOL_OPTIONS: readonly string[] = ['maxClients', 'idleTimeoutMs', 'key', 'reserve', 'name'];
 
 /** What a {@link Mapping} tells its pool when a lease on its client ends. */
 type Settle<C> = (mapping: Mapping<C>, client: C, discarded: boolean, reason: unknown, lease: Lease<C>) => void;
@@ -233,6 +241,7 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
   readonly #maxClients: number;
   readonly #idleTimeoutMs: number | undefined;
   readonly #key: (() => unknown) | undefined;
+  readonly #name: string | undefined;
   /** The reserve options of a call that gives none, and what a call's options override. */
   readonly #defaults: ParsedReserveOptions;
   readonly #storage = new AsyncLocalStorage<Context<C>>();
@@ -280,6 +289,7 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
       idleTimeoutMs,
       key,
       reserve,
+      name,
     } = checkOptions(options, POOL_OPTIONS, 'new MappedPool()') as MappedPoolOptions;
     if (maxClients !== Number.POSITIVE_INFINITY && !(Number.isSafeInteger(maxClients) && maxClients >= 1)) {
       throw new InvalidArgumentError('maxClients', 'an integer >= 1 or Infinity', maxClients, 'option');
@@ -293,11 +303,22 @@ export class MappedPool<C> implements Pool<C, MappedPoolStats> {
       idleTimeoutMs === undefined ? undefined : checkMilliseconds('idleTimeoutMs', idleTimeoutMs, 1);
     this.#key = key;
     this.#defaults = parseReserveDefaults(reserve);
+    this.#name = checkPoolName(name);
   }
 
   /** Whether `close()` has been called. */
   get isClosed(): boolean {
     return this.#closed;
+  }
+
+  /** The pool's `name` option: what diagnostics call it. */
+  get name(): string | undefined {
+    return this.#name;
+  }
+
+  /** The `maxClients` option: the most clients mapped at once (`Infinity` when unbounded). */
+  get maxClients(): number {
+    return this.#maxClients;
   }
 
   /**

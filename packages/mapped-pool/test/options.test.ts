@@ -10,6 +10,8 @@ describe('options', () => {
     ['idleTimeoutMs', 0],
     ['idleTimeoutMs', Number.NaN],
     ['key', 'tenant'],
+    ['name', ''],
+    ['name', 42],
   ])('rejects %s = %s with ERR_INVALID_ARG_VALUE naming the option', (name, value) => {
     expect(() => new MappedPool(new TestClient(), { [name]: value } as MappedPoolOptions)).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining(name) }),
@@ -42,6 +44,14 @@ describe('options', () => {
   it('rejects run() without a function', async () => {
     const pool = new MappedPool(new TestClient());
     await expect(pool.run('nope' as unknown as () => void)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+  });
+
+  it('shows its name and maxClients to diagnostics', async () => {
+    const pool = new MappedPool(new TestClient(), { name: 'per-request', maxClients: 8 });
+    expect([pool.name, pool.maxClients]).toEqual(['per-request', 8]);
+    const plain = new MappedPool(new TestClient());
+    expect([plain.name, plain.maxClients]).toEqual([undefined, Number.POSITIVE_INFINITY]);
+    await Promise.all([pool.close(), plain.close()]);
   });
 
   it('takes maxClients: Infinity and undefined options', async () => {
