@@ -617,9 +617,71 @@ function getOrSetFigures(run, file, add) {
   );
 }
 
+/** The OpenTelemetry suite's shapes and clients: [id in the results, label in tables]. */
+const OTEL_SHAPES = [
+  ['get-c200-sampled', 'every request sampled'],
+  ['get-c200-unsampled', 'no request sampled'],
+];
+const OTEL_CLIENTS = [
+  ['@clonepool/memcached', 'ours', '`@clonepool/memcached` + `@clonepool/opentelemetry`'],
+  ['memcached', 'theirs', '`memcached` + `@opentelemetry/instrumentation-memcached`'],
+];
+
+function opentelemetryFigures(run, file, add) {
+  const lost = (r) => `${((1 - r.throughputRatio) * 100).toFixed(0)}%`;
+  const added = (r) => r.on.cpuUsPerOp - r.off.cpuUsPerOp;
+  const rows = [];
+  for (const [shape, shapeLabel] of OTEL_SHAPES) {
+    const slug = shape.replace('get-c200-', '');
+    for (const [name, who, label] of OTEL_CLIENTS) {
+      const r = run.results[shape]?.[name];
+      const ok = r !== undefined && !r.failed;
+      add(`otel.${slug}.${who}.lost`, ok ? lost(r) : 'not measured');
+      add(`otel.${slug}.${who}.cpu-ratio`, ok ? `×${r.cpuRatio.toFixed(2)}` : 'not measured');
+      add(`otel.${slug}.${who}.added`, ok ? us(added(r), 1) : 'not measured');
+      add(`otel.${slug}.${who}.cpu-off`, ok ? us(r.off.cpuUsPerOp, 1) : 'not measured');
+      add(`otel.${slug}.${who}.cpu-on`, ok ? us(r.on.cpuUsPerOp, 1) : 'not measured');
+      rows.push({
+        bold: who === 'ours',
+        cells: [
+          shapeLabel,
+          label,
+          figureOf(r, (x) => x.off.opsPerSec, rate),
+          figureOf(r, (x) => x.on.opsPerSec, rate),
+          figureOf(r, (x) => x, lost),
+          figureOf(
+            r,
+            (x) => x,
+            (x) => `${x.off.cpuUsPerOp.toFixed(1)} → ${x.on.cpuUsPerOp.toFixed(1)}`,
+          ),
+          figureOf(r, added, (v) => v.toFixed(1)),
+        ],
+      });
+    }
+  }
+  add(
+    'otel.table',
+    `${table(
+      [
+        'requests',
+        'client + instrumentation',
+        'gets/s untraced',
+        'gets/s traced',
+        'throughput lost',
+        'CPU µs/get untraced → traced',
+        'µs added',
+      ],
+      rows,
+    )}\n\n${provenance(run, file)}`,
+    true,
+  );
+  add('otel.load', load(run));
+}
+
 const SUITES = {
   'get-or-set': ['getOrSet', getOrSetFigures],
   keyv: ['Keyv store', keyvFigures],
+  opentelemetry: ['OpenTelemetry', opentelemetryFigures],
   'fifo-pool': ['FIFO pool', fifoFigures],
   'mapped-pool': ['mapped pool', mappedFigures],
   memcached: ['memcached', memcachedFigures],
