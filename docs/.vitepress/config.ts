@@ -47,6 +47,7 @@ export default withMermaid(
             { text: 'Coming from pylibmc', link: '/guide/coming-from-pylibmc' },
             { text: 'Sharing a cache with Python', link: '/guide/sharing-with-python' },
             { text: 'Keyv and cache-manager', link: '/guide/keyv-and-cache-manager' },
+            { text: 'OpenTelemetry', link: '/guide/opentelemetry' },
             { text: 'Benchmarks', link: '/guide/benchmarks' },
           ],
         },
