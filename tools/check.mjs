@@ -19,7 +19,7 @@ const steps = [
   ['package checks', 'turbo', ['run', 'lint:package', '--continue', '--output-logs=errors-only']],
   // Node 20 is the floor; the packages' own suites also run on the current LTS lines (binaries from npm's `node` package).
   ...['22', '24'].flatMap((major) =>
-    ['core', 'fifo-pool', 'mapped-pool', 'memcached-driver', 'keyv'].map((pkg) => [
+    ['core', 'fifo-pool', 'mapped-pool', 'memcached-driver', 'keyv', 'opentelemetry'].map((pkg) => [
       `${pkg} on Node ${major}`,
       'npx',
       [

@@ -12,6 +12,7 @@ const packages = {
   'mapped-pool': 'mapped-pool',
   memcached: 'memcached-driver',
   keyv: 'keyv',
+  opentelemetry: 'opentelemetry',
 };
 
 let copy: string | undefined;
@@ -61,7 +62,7 @@ describe('changeset version', () => {
     expect(readFileSync(join(dir, 'packages', 'fifo-pool', 'CHANGELOG.md'), 'utf8')).toContain('Fix a thing.');
   });
 
-  it('bumps the dependents of a changed core, each on its own version, through the driver to the Keyv store', () => {
+  it('bumps the dependents of a changed core, each on its own version, through the driver to the integration packages', () => {
     const dir = throwaway({ 'core-feature': '---\n"@clonepool/core": minor\n---\n\nA feature.\n' });
     const before = versions(dir);
     execFileSync(changeset, ['version'], { cwd: dir, stdio: 'pipe' });

@@ -6,7 +6,7 @@ import { type PackageName, tarballsOf, workspaceNeeds } from './projects.js';
 
 /**
  * A fresh npm project with `pick` installed from its tarball: what it needs of
- * ours from theirs, and of the registry's (keyv) from the global setup's, as
+ * ours from theirs, and of the registry's (keyv, @opentelemetry/api) from the global setup's, as
  * the registry would serve them.
  */
 function install(pick: PackageName): { dir: string; installed: string[] } {
@@ -103,6 +103,38 @@ await keyv.disconnect();
 console.log(stored, code);`,
     );
     expect(out).toBe('false ERR_INVALID_KEY');
+  });
+
+  it('@clonepool/opentelemetry pulls in the driver, core and its OpenTelemetry API peer, and traces through the API alone', () => {
+    const { dir, installed } = install('@clonepool/opentelemetry');
+    expect(installed).toEqual(['@clonepool/core', '@clonepool/memcached', '@clonepool/opentelemetry', '@opentelemetry/api']);
+    const out = run(
+      dir,
+      `import { tracingChannel } from 'node:diagnostics_channel';
+import { Client } from '@clonepool/memcached';
+import { ClonepoolInstrumentation } from '@clonepool/opentelemetry';
+import { INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
+// No SDK installed: a tracer provider of the API's interfaces, which names the spans it is asked for.
+const started = [];
+const provider = {
+  getTracer: () => ({
+    startSpan: (name, options) => {
+      started.push(name + ' ' + options.attributes['db.system.name']);
+      return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    },
+  }),
+};
+const instrumentation = new ClonepoolInstrumentation();
+instrumentation.setTracerProvider(provider);
+const commands = tracingChannel('clonepool:memcached:command');
+const client = new Client('127.0.0.1:1');
+const error = await client.get('bad key').catch((e) => e);
+const subscribed = commands.hasSubscribers;
+instrumentation.disable();
+await client.close();
+console.log(started.join(','), error.code, subscribed, commands.hasSubscribers);`,
+    );
+    expect(out).toBe('get memcached ERR_INVALID_KEY true false');
   });
 
   it('@clonepool/core installs with no dependencies at all', () => {

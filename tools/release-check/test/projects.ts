@@ -1,6 +1,6 @@
 // Blank user projects made from the packed tarballs: npm installs every
 // package from its tarball, with the registry packages they need (keyv for
-// @clonepool/keyv) packed from this workspace's install; the TypeScript and
+// @clonepool/keyv, @opentelemetry/api for @clonepool/opentelemetry) packed from this workspace's install; the TypeScript and
 // @types/node versions of the types matrix come from npm's cache; Jest and
 // ts-jest are linked in from this workspace's locked install. (TypeScript and
 // @types/node aliases in the workspace would become the peers of other
@@ -68,7 +68,7 @@ export function workspaceNeeds(name: PackageName): PackageName[] {
 
 /**
  * The registry packages `name` itself needs (keyv, the peer of @clonepool/keyv,
- * and keyv's own dependencies), as their folders in this workspace's install:
+ * and keyv's own dependencies; @opentelemetry/api, the peer of @clonepool/opentelemetry), as their folders in this workspace's install:
  * the global setup packs them, so that projects install offline all the same.
  */
 export function registryFolders(name: PackageName): string[] {
