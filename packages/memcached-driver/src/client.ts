@@ -246,7 +246,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * Makes a client; no connection is opened until the first command.
    *
    * @param servers - `"host"`, `"host:port"`, `"host:port:weight"`, `"[::1]:port"`
-   *   or `"/path/to/memcached.sock"`, or several (an array or a comma-separated
+   *   or `"/path/to/memcached.sock"`, or as a URL: `"memcached://host:port"`
+   *   (`memcache://` and `tcp://` too) or `"unix:///path/to/memcached.sock"`; or several (an array or a comma-separated
    *   string). Port 11211 by default. A malformed spec throws `ERR_INVALID_SERVER`.
    *   With `discovery` it may be empty (`[]`): the list then comes from the endpoint.
    * @param options - See {@link ClientOptions}; an unknown or bad option throws `ERR_INVALID_ARG_VALUE`.

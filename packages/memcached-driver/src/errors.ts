@@ -492,7 +492,7 @@ export class InvalidServerError extends MemcachedError {
   constructor(spec: unknown, reason: string) {
     super(
       InvalidServerError.code,
-      `Invalid memcached server ${typeof spec === 'string' ? JSON.stringify(spec) : String(spec)}: ${reason}. Write "host", "host:port", "host:port:weight", "[::1]:port" or "/path/to/memcached.sock".`,
+      `Invalid memcached server ${typeof spec === 'string' ? JSON.stringify(hideCredentials(spec)) : String(spec)}: ${reason}. Write "host", "host:port", "host:port:weight", "[::1]:port", "memcached://host:port", "/path/to/memcached.sock" or "unix:///path/to/memcached.sock".`,
     );
   }
 }
@@ -562,6 +562,11 @@ export class OperationAbortedError extends MemcachedError {
   constructor(reason: unknown) {
     super(OperationAbortedError.code, 'The operation was aborted by its signal.', undefined, { cause: reason });
   }
+}
+
+/** A server spec with the credentials of a URL (`memcached://user:secret@host`) hidden, for a message. */
+function hideCredentials(spec: string): string {
+  return spec.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
 }
 
 /** Describes a value for an error message without printing secrets or huge data. */

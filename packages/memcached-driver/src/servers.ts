@@ -24,15 +24,23 @@ export interface ServerAddress extends DistributionServer {
   readonly label: string;
 }
 
+/** The URL schemes a TCP server may be written with (`memcached://host:port`), as users paste them. */
+const TCP_SCHEMES = new Set(['memcached', 'memcache', 'tcp']);
+/** A URL's scheme and what follows its `//`. */
+const URL_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/s;
+
 /**
  * Parses one server spec as pylibmc spells it: `"host"`, `"host:port"`,
- * `"host:port:weight"`, `"[::1]"`, `"[::1]:port[:weight]"` or `"/path/to/sock"`.
- * Throws {@link InvalidServerError}.
+ * `"host:port:weight"`, `"[::1]"`, `"[::1]:port[:weight]"` or `"/path/to/sock"`;
+ * or as a URL: `"memcached://host:port"` (also `memcache://`, `tcp://`, with a
+ * trailing `/` or not) or `"unix:///path/to/sock"`. Throws {@link InvalidServerError}.
  */
 export function parseServer(spec: unknown): ServerAddress {
   if (typeof spec !== 'string') throw new InvalidServerError(spec, 'a server spec must be a string');
-  const text = spec.trim();
+  let text = spec.trim();
   if (text === '') throw new InvalidServerError(spec, 'it is empty');
+  const url = URL_FORM.exec(text);
+  if (url !== null) text = fromUrl(spec, url[1]!.toLowerCase(), url[2]!);
   if (text.startsWith('/')) {
     if (/[\0\r\n]/.test(text)) throw new InvalidServerError(spec, 'the socket path holds a control character');
     return Object.freeze({ host: text, port: 0, weight: 1, path: text, label: text });
@@ -85,6 +93,47 @@ export function parseServers(servers: unknown): readonly ServerAddress[] {
   else throw new InvalidServerError(servers, 'servers must be a string or an array of strings');
   if (specs.length === 0) throw new InvalidServerError('', 'the server list is empty');
   return Object.freeze(specs.map(parseServer));
+}
+
+/**
+ * The plain spec a URL stands for: `host[:port]` for `memcached://`, `memcache://` and
+ * `tcp://` (a trailing `/` allowed), the socket path for `unix:///path`. Credentials, a
+ * path, a query string or a fragment are refused: memcached has no databases, and
+ * options (credentials included) are the client's options.
+ */
+function fromUrl(spec: string, scheme: string, rest: string): string {
+  if (scheme === 'unix') {
+    if (!rest.startsWith('/'))
+      throw new InvalidServerError(spec, 'a unix:// URL takes an absolute path, as in "unix:///run/memcached.sock"');
+    return rest;
+  }
+  if (!TCP_SCHEMES.has(scheme)) {
+    throw new InvalidServerError(
+      spec,
+      `the scheme "${scheme}:" is not memcached's; write "memcached://host:port" or "host:port"`,
+    );
+  }
+  if (rest.startsWith('/')) {
+    throw new InvalidServerError(spec, `a socket path is written "unix://${rest}" or "${rest}"`);
+  }
+  if (rest.includes('@')) {
+    throw new InvalidServerError(spec, 'the URL holds credentials; give them as the username and password options');
+  }
+  const query = rest.search(/[?#]/);
+  if (query !== -1) {
+    const what = rest[query] === '?' ? 'a query string' : 'a fragment';
+    throw new InvalidServerError(spec, `the URL has ${what}; give settings as the client's options`);
+  }
+  const slash = rest.indexOf('/');
+  if (slash !== -1 && slash !== rest.length - 1) {
+    throw new InvalidServerError(
+      spec,
+      `the URL has a path (${JSON.stringify(rest.slice(slash))}); memcached has none, write "${scheme}://${rest.slice(0, slash)}"`,
+    );
+  }
+  const host = slash === -1 ? rest : rest.slice(0, slash);
+  if (host === '') throw new InvalidServerError(spec, 'the URL has no host');
+  return host;
 }
 
 function integer(text: string, spec: unknown, what: string): number {

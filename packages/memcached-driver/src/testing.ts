@@ -35,6 +35,12 @@ export interface StartMemcachedOptions {
    */
   readonly unixSocket?: boolean;
   /**
+   * The loopback address to listen on: `'127.0.0.1'`, or `'::1'` for IPv6 (the
+   * address is then `[::1]:port`). Ignored with `unixSocket`.
+   * @default '127.0.0.1'
+   */
+  readonly host?: '127.0.0.1' | '::1';
+  /**
    * The TCP port to listen on; by default a free one is picked (and another is
    * tried if it was taken meanwhile).
    * @default a free port
@@ -76,9 +82,9 @@ export interface StartMemcachedOptions {
  * ```
  */
 export interface TestMemcached {
-  /** The address to give a {@link Client}: `127.0.0.1:port` or the socket path. */
+  /** The address to give a {@link Client}: `127.0.0.1:port`, `[::1]:port` or the socket path. */
   readonly address: string;
-  /** `127.0.0.1`, or the socket path. */
+  /** `127.0.0.1` (or `::1`), or the socket path. */
   readonly host: string;
   /** The TCP port; 0 for a UNIX socket. */
   readonly port: number;
@@ -144,12 +150,12 @@ function watch(pid: number): void {
   watchdog.unref();
 }
 
-function freePort(): Promise<number> {
+function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
@@ -227,9 +233,10 @@ export async function startMemcached(options: StartMemcachedOptions = {}): Promi
       args.push('-s', path, '-a', '0777');
     } else {
       // Another process may take the port between this check and memcached's bind; then we retry.
-      const port = options.port ?? (await freePort());
-      target = { port, host: '127.0.0.1' };
-      args.push('-l', '127.0.0.1', '-p', String(port));
+      const host = options.host ?? '127.0.0.1';
+      const port = options.port ?? (await freePort(host));
+      target = { port, host };
+      args.push('-l', host, '-p', String(port));
     }
     if (process.getuid?.() === 0) args.push('-u', 'nobody');
     args.push(...(options.args ?? []));
@@ -242,7 +249,8 @@ export async function startMemcached(options: StartMemcachedOptions = {}): Promi
       continue;
     }
     const socketDir = dir;
-    const address = 'path' in target ? target.path : `${target.host}:${target.port}`;
+    const address =
+      'path' in target ? target.path : `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
     const stop = async (): Promise<void> => {
       await run.kill();
       if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });

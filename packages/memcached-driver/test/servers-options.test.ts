@@ -37,6 +37,47 @@ describe('server specs, as pylibmc spells them', () => {
     expect(() => new Client(spec)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SERVER' }));
   });
 
+  it('reads memcached://localhost:11211 as localhost:11211, never as port "//localhost"', () => {
+    expect(parseServer('memcached://localhost:11211')).toMatchObject({ host: 'localhost', port: 11211 });
+  });
+
+  it.each([
+    ['memcached://localhost:11211', 'localhost:11211'],
+    ['memcache://cache-1.internal:11300', 'cache-1.internal:11300'],
+    ['tcp://10.0.0.1:11212', '10.0.0.1:11212'],
+    ['memcached://cache', 'cache:11211'],
+    ['memcached://localhost:11211/', 'localhost:11211'],
+    ['MEMCACHED://localhost:11211', 'localhost:11211'],
+    ['memcached://[::1]:11300', '[::1]:11300'],
+    ['tcp://[2001:db8::1]/', '[2001:db8::1]:11211'],
+    ['memcached://host:11211:3', 'host:11211'],
+    ['unix:///run/memcached.sock', '/run/memcached.sock'],
+  ])('reads the URL %j as %j', (spec, label) => {
+    expect(parseServer(spec).label).toBe(label);
+  });
+
+  it.each([
+    ['memcached://user:secret@localhost:11211', /credentials.*username.*password/],
+    ['memcached://localhost:11211/db', /path .*"\/db"/],
+    ['memcached://localhost:11211?timeout=5', /query string/],
+    ['memcached://localhost:11211#x', /fragment/],
+    ['redis://localhost:6379', /"redis:" .*memcached:\/\/host:port/],
+    ['udp://localhost:11211', /"udp:"/],
+    ['memcached://', /no host/],
+    ['memcached:///run/memcached.sock', /unix:\/\/\/run\/memcached\.sock/],
+    ['unix://relative.sock', /absolute path/],
+  ])('refuses %j with ERR_INVALID_SERVER, saying what to write', (spec, message) => {
+    let error: unknown;
+    try {
+      parseServer(spec);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_INVALID_SERVER' });
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('secret');
+  });
+
   it('takes a list as an array or a comma-separated string', () => {
     expect(parseServers('a:1, b:2').map((s) => s.label)).toEqual(['a:1', 'b:2']);
     expect(parseServers(['a', 'b:3']).map((s) => s.label)).toEqual(['a:11211', 'b:3']);
