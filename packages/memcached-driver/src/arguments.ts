@@ -1,8 +1,15 @@
 // The checks of command arguments, made before anything is sent: each returns the value as
 // the protocol takes it, or throws InvalidArgumentError (ERR_INVALID_ARG_VALUE). Keys are
 // checked by keys.ts, values by values.ts.
-import type { WriteOptions } from './client.js';
-import { InvalidArgumentError } from './errors.js';
+import { checkOptions } from '@clonepool/core';
+import { InvalidArgumentError, OperationAbortedError } from './errors.js';
+
+/** The options every command that waits for a reply takes. */
+const COMMAND_OPTIONS = ['signal'];
+/** A write's options. */
+const WRITE_OPTIONS = ['ttl', 'noreply', 'signal'];
+/** An `incr`/`decr`'s options. */
+const COUNTER_OPTIONS = ['bigint', 'signal'];
 
 /** memcached reads an exptime above this many seconds (30 days) as a Unix time, not a duration. */
 const MAX_RELATIVE_TTL = 30 * 24 * 60 * 60;
@@ -34,14 +41,48 @@ export function exptime(ttl: unknown, name: string): number {
   return now + ttl;
 }
 
-/** A write's options, with the TTL as the exptime to send. */
-export function writeOptions(options: WriteOptions | undefined): { ttl: number; noreply: boolean } {
-  if (options === undefined) return { ttl: 0, noreply: false };
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
-  const { ttl = 0, noreply = false } = options;
+/** A write's options after checking: the TTL as the exptime to send. */
+export interface ParsedWrite {
+  readonly ttl: number;
+  readonly noreply: boolean;
+  readonly signal: AbortSignal | undefined;
+}
+
+const NO_WRITE_OPTIONS: ParsedWrite = Object.freeze({ ttl: 0, noreply: false, signal: undefined });
+
+/** A write's options (`where` names the command, as `set()`), with the TTL as the exptime to send. */
+export function writeOptions(options: unknown, where: string): ParsedWrite {
+  if (options === undefined) return NO_WRITE_OPTIONS;
+  const { ttl = 0, noreply = false, signal } = checkOptions(options, WRITE_OPTIONS, where);
   const expires = exptime(ttl, 'ttl');
-  if (typeof noreply !== 'boolean') throw new InvalidArgumentError('noreply', 'a boolean', noreply);
-  return { ttl: expires, noreply };
+  if (typeof noreply !== 'boolean') throw new InvalidArgumentError('noreply', 'a boolean', noreply, 'option');
+  return { ttl: expires, noreply, signal: signalOf(signal) };
+}
+
+/**
+ * The `signal` of a command's options (`where` names the command, as `get()`), or
+ * `undefined`. Unknown option names are refused, and a signal that has aborted already
+ * rejects the command before anything is sent.
+ */
+export function commandSignal(options: unknown, where: string): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  return signalOf(checkOptions(options, COMMAND_OPTIONS, where).signal);
+}
+
+/** An `incr`/`decr`'s options: whether to resolve a `bigint`, and its signal. */
+export function counterOptions(options: unknown, where: string): { bigint: boolean; signal: AbortSignal | undefined } {
+  if (options === undefined) return { bigint: false, signal: undefined };
+  const { bigint = false, signal } = checkOptions(options, COUNTER_OPTIONS, where);
+  if (typeof bigint !== 'boolean') throw new InvalidArgumentError('bigint', 'a boolean', bigint, 'option');
+  return { bigint, signal: signalOf(signal) };
+}
+
+/** A `signal` option, checked: an `AbortSignal` that has not aborted (an aborted one throws {@link OperationAbortedError}). */
+export function signalOf(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'an AbortSignal', signal, 'option');
+  if (signal.aborted) throw new OperationAbortedError(signal.reason);
+  return signal;
 }
 
 /** An `incr`/`decr` delta: 0 to 2^64−1, as a safe-integer `number` or a `bigint`. */

@@ -1,10 +1,12 @@
 import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { Clonable } from '@clonepool/core';
+import { abortable } from './abort.js';
 import {
   casToken,
   delta as checkDelta,
   checkKeys,
+  commandSignal,
   entryPairs,
   exptime,
   keyList,
@@ -43,6 +45,40 @@ import { type Encoded, encodeRaw, encodeValue, type Value } from './values.js';
 export type ServerList = string | readonly string[];
 
 /**
+ * The options every command that waits for a reply takes (`get`, `delete`, `getMulti`,
+ * `stats`, …): a `signal` of its own. Unknown option names are refused with
+ * `ERR_INVALID_ARG_VALUE` before anything is sent.
+ *
+ * @example
+ * ```ts
+ * import { Client, type CommandOptions } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:report', 'ready');
+ * // Give up on a read after 50 ms, whatever the client's timeoutMs.
+ * const options: CommandOptions = { signal: AbortSignal.timeout(50) };
+ * console.log(await client.get('doc:report', options));
+ * const aborted: CommandOptions = { signal: AbortSignal.abort('the request went away') };
+ * await client.get('doc:report', aborted).catch((error) => console.log(error.code, error.cause));
+ * await client.close();
+ * // → ready
+ * // → ERR_MEMCACHED_ABORTED the request went away
+ * ```
+ */
+export interface CommandOptions {
+  /**
+   * Aborts the command: its promise rejects at once with `ERR_MEMCACHED_ABORTED`
+   * (`OperationAbortedError`, whose `cause` is `signal.reason`). A signal that has
+   * aborted already rejects before anything is sent. A command already sent still
+   * reaches the server and may still take effect (a `set` may store, an `incr`
+   * count): its reply is read and dropped, and the connection stays open and in
+   * step. One signal may serve any number of commands at once (a request's, say):
+   * it holds one listener, removed when the last of them settles.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/**
  * Options of a write (`set`, `add`, `replace`, `append`, `prepend`, `cas`, `setMulti`).
  *
  * @example
@@ -57,7 +93,7 @@ export type ServerList = string | readonly string[];
  * // → true
  * ```
  */
-export interface WriteOptions {
+export interface WriteOptions extends CommandOptions {
   /**
    * Seconds until the item expires; `0` means never. Up to 30 days
    * (2592000 s) it is sent as it is; above that, as the Unix time now + `ttl`,
@@ -413,8 +449,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → { name: 'Ada', langs: [ 'en' ] }
    * ```
    */
-  get<V = Value>(key: Key): Promise<V | undefined> {
-    return trace('get', key, this, this.#retrieve, key, 'get', undefined) as Promise<V | undefined>;
+  get<V = Value>(key: Key, options?: CommandOptions): Promise<V | undefined> {
+    return trace('get', key, this, this.#retrieve, key, 'get', undefined, options) as Promise<V | undefined>;
   }
 
   /**
@@ -432,8 +468,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → 1 bigint true
    * ```
    */
-  gets<V = Value>(key: Key): Promise<CasItem<V> | undefined> {
-    return trace('gets', key, this, this.#retrieve, key, 'gets', undefined) as Promise<CasItem<V> | undefined>;
+  gets<V = Value>(key: Key, options?: CommandOptions): Promise<CasItem<V> | undefined> {
+    return trace('gets', key, this, this.#retrieve, key, 'gets', undefined, options) as Promise<CasItem<V> | undefined>;
   }
 
   /**
@@ -458,8 +494,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → alive
    * ```
    */
-  gat<V = Value>(key: Key, ttl: number): Promise<V | undefined> {
-    return trace('gat', key, this, this.#retrieve, key, 'get', ttl) as Promise<V | undefined>;
+  gat<V = Value>(key: Key, ttl: number, options?: CommandOptions): Promise<V | undefined> {
+    return trace('gat', key, this, this.#retrieve, key, 'get', ttl, options) as Promise<V | undefined>;
   }
 
   /**
@@ -483,15 +519,18 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → v
    * ```
    */
-  gats<V = Value>(key: Key, ttl: number): Promise<CasItem<V> | undefined> {
-    return trace('gats', key, this, this.#retrieve, key, 'gets', ttl) as Promise<CasItem<V> | undefined>;
+  gats<V = Value>(key: Key, ttl: number, options?: CommandOptions): Promise<CasItem<V> | undefined> {
+    return trace('gats', key, this, this.#retrieve, key, 'gets', ttl, options) as Promise<CasItem<V> | undefined>;
   }
 
-  #retrieve(key: Key, kind: 'get' | 'gets', ttl: number | undefined): Promise<unknown> {
+  #retrieve(key: Key, kind: 'get' | 'gets', ttl: number | undefined, options: unknown): Promise<unknown> {
     try {
       const bytes = this.#key(key);
       const expires = ttl === undefined ? undefined : exptime(ttl, 'ttl');
-      return this.#readyFor(bytes).retrieve(kind, expires, this.#config.options.keyPrefix, bytes);
+      // Without options, nothing more: no signal, no closure, no listener.
+      const signal = options === undefined ? undefined : retrievalSignal(options, kind, ttl);
+      const reply = this.#readyFor(bytes).retrieve(kind, expires, this.#config.options.keyPrefix, bytes);
+      return signal === undefined ? reply : abortable(reply, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -515,7 +554,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → Map(2) { 'doc:a' => 1, 'doc:b' => 'two' }
    * ```
    */
-  getMulti<K extends Key, V = Value>(keys: Iterable<K>): Promise<Map<K, V>> {
+  getMulti<K extends Key, V = Value>(keys: Iterable<K>, options?: CommandOptions): Promise<Map<K, V>> {
     let list: Iterable<K>;
     try {
       // A generator can be read once: read it here, so that a trace names the keys the command gets.
@@ -523,13 +562,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     } catch (error) {
       return Promise.reject(error);
     }
-    return trace('getMulti', list as readonly K[], this, this.#getMulti, list) as Promise<Map<K, V>>;
+    return trace('getMulti', list as readonly K[], this, this.#getMulti, list, options) as Promise<Map<K, V>>;
   }
 
-  #getMulti<K extends Key>(keys: Iterable<K>): Promise<Map<K, unknown>> {
+  #getMulti<K extends Key>(keys: Iterable<K>, options: unknown): Promise<Map<K, unknown>> {
     try {
       if (this.#closed) throw new ClientClosedError();
       checkKeys(keys);
+      const signal = commandSignal(options, 'getMulti()');
       const prefix = this.#config.options.keyPrefix;
       const hits = new Map<K, unknown>();
       // Per server: the wire keys and, index for index, the keys as given. Every key is checked first.
@@ -550,7 +590,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
         }
       });
       // The hits of a server that failed midway stay: each was a whole value.
-      return fanout.settle().then(() => hits);
+      const done = fanout.settle().then(() => hits);
+      return signal === undefined ? done : abortable(done, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -709,21 +750,15 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     return trace('cas', key, this, this.#cas, key, value, cas, options);
   }
 
-  #cas(key: Key, value: unknown, cas: bigint, options: WriteOptions | undefined): Promise<boolean> {
+  #cas(key: Key, value: unknown, cas: bigint, options: unknown): Promise<boolean> {
     return this.#store('cas', key, value, options, cas);
   }
 
   /** A store command; for `cas`, `cas` is the token as the caller gave it. */
-  #store(
-    command: StoreCommand,
-    key: Key,
-    value: unknown,
-    options: WriteOptions | undefined,
-    cas?: bigint,
-  ): Promise<boolean> {
+  #store(command: StoreCommand, key: Key, value: unknown, options: unknown, cas?: bigint): Promise<boolean> {
     try {
       const bytes = this.#key(key);
-      const { ttl, noreply } = writeOptions(options);
+      const { ttl, noreply, signal } = writeOptions(options, WHERE[command]);
       if (command === 'cas') cas = casToken(cas);
       const settings = this.#config.options;
       let encoded: Encoded;
@@ -739,7 +774,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
         connection.sendNoReply();
         return Promise.resolve(true);
       }
-      return connection.send(new Op('store')) as Promise<boolean>;
+      const reply = connection.send(new Op('store')) as Promise<boolean>;
+      return signal === undefined ? reply : abortable(reply, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -788,7 +824,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     try {
       if (this.#closed) throw new ClientClosedError();
       const pairs = entryPairs<K>(entries);
-      const { ttl, noreply } = writeOptions(options);
+      const { ttl, noreply, signal } = writeOptions(options, 'setMulti()');
       const settings = this.#config.options;
       // Every key and value is checked and encoded before anything is sent.
       const keys: K[] = [];
@@ -820,10 +856,11 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
         fanout.report();
         return Promise.resolve(notStored());
       }
-      return fanout.settle().then((replies) => {
+      const done = fanout.settle().then((replies) => {
         for (let j = 0; j < sent.length; j++) stored[sent[j]!] = replies[j] === true;
         return notStored();
       });
+      return signal === undefined ? done : abortable(done, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -948,16 +985,18 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → true false
    * ```
    */
-  delete(key: Key): Promise<boolean> {
-    return trace('delete', key, this, this.#delete, key);
+  delete(key: Key, options?: CommandOptions): Promise<boolean> {
+    return trace('delete', key, this, this.#delete, key, options);
   }
 
-  #delete(key: Key): Promise<boolean> {
+  #delete(key: Key, options: unknown): Promise<boolean> {
     try {
       const bytes = this.#key(key);
+      const signal = commandSignal(options, 'delete()');
       const connection = this.#readyFor(bytes);
       connection.writer.delete(this.#config.options.keyPrefix, bytes);
-      return connection.send(new Op('delete')) as Promise<boolean>;
+      const reply = connection.send(new Op('delete')) as Promise<boolean>;
+      return signal === undefined ? reply : abortable(reply, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -977,7 +1016,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → true
    * ```
    */
-  deleteMulti(keys: Iterable<Key>): Promise<boolean> {
+  deleteMulti(keys: Iterable<Key>, options?: CommandOptions): Promise<boolean> {
     let list: Iterable<Key>;
     try {
       // A generator can be read once: read it here, so that a trace names the keys the command deletes.
@@ -985,13 +1024,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     } catch (error) {
       return Promise.reject(error);
     }
-    return trace('deleteMulti', list as readonly Key[], this, this.#deleteMulti, list);
+    return trace('deleteMulti', list as readonly Key[], this, this.#deleteMulti, list, options);
   }
 
-  #deleteMulti(keys: Iterable<Key>): Promise<boolean> {
+  #deleteMulti(keys: Iterable<Key>, options: unknown): Promise<boolean> {
     try {
       if (this.#closed) throw new ClientClosedError();
       checkKeys(keys);
+      const signal = commandSignal(options, 'deleteMulti()');
       const fanout = new Fanout<string[]>('deleteMulti', this.#topology);
       let total = 0;
       for (const key of keys) {
@@ -1009,7 +1049,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
         }
       });
       // A key on a failed server counts as not deleted.
-      return fanout.settle().then((deleted) => sent === total && deleted.every((d) => d === true));
+      const done = fanout.settle().then((deleted) => sent === total && deleted.every((d) => d === true));
+      return signal === undefined ? done : abortable(done, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1033,8 +1074,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → 11n 16n
    * ```
    */
-  incr(key: Key, delta: number | bigint = 1): Promise<bigint | undefined> {
-    return trace('incr', key, this, this.#arith, key, 'incr', delta);
+  incr(key: Key, delta: number | bigint = 1, options?: CommandOptions): Promise<bigint | undefined> {
+    return trace('incr', key, this, this.#arith, key, 'incr', delta, options);
   }
 
   /**
@@ -1052,17 +1093,19 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → 0n
    * ```
    */
-  decr(key: Key, delta: number | bigint = 1): Promise<bigint | undefined> {
-    return trace('decr', key, this, this.#arith, key, 'decr', delta);
+  decr(key: Key, delta: number | bigint = 1, options?: CommandOptions): Promise<bigint | undefined> {
+    return trace('decr', key, this, this.#arith, key, 'decr', delta, options);
   }
 
-  #arith(key: Key, command: 'incr' | 'decr', delta: number | bigint): Promise<bigint | undefined> {
+  #arith(key: Key, command: 'incr' | 'decr', delta: number | bigint, options: unknown): Promise<bigint | undefined> {
     try {
       const bytes = this.#key(key);
       const amount = checkDelta(delta);
+      const signal = commandSignal(options, `${command}()`);
       const connection = this.#readyFor(bytes);
       connection.writer.arith(command, this.#config.options.keyPrefix, bytes, amount);
-      return connection.send(new Op('arith')) as Promise<bigint | undefined>;
+      const reply = connection.send(new Op('arith')) as Promise<bigint | undefined>;
+      return signal === undefined ? reply : abortable(reply, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1089,17 +1132,19 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → true
    * ```
    */
-  touch(key: Key, ttl: number): Promise<boolean> {
-    return trace('touch', key, this, this.#touch, key, ttl);
+  touch(key: Key, ttl: number, options?: CommandOptions): Promise<boolean> {
+    return trace('touch', key, this, this.#touch, key, ttl, options);
   }
 
-  #touch(key: Key, ttl: number): Promise<boolean> {
+  #touch(key: Key, ttl: number, options: unknown): Promise<boolean> {
     try {
       const expires = exptime(ttl, 'ttl');
       const bytes = this.#key(key);
+      const signal = commandSignal(options, 'touch()');
       const connection = this.#readyFor(bytes);
       connection.writer.touch(this.#config.options.keyPrefix, bytes, expires);
-      return connection.send(new Op('touch')) as Promise<boolean>;
+      const reply = connection.send(new Op('touch')) as Promise<boolean>;
+      return signal === undefined ? reply : abortable(reply, signal);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1129,13 +1174,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → undefined
    * ```
    */
-  flushAll(delaySeconds?: number): Promise<void> {
-    return trace('flushAll', undefined, this, this.#flushAll, delaySeconds);
+  flushAll(delaySeconds?: number, options?: CommandOptions): Promise<void> {
+    return trace('flushAll', undefined, this, this.#flushAll, delaySeconds, options);
   }
 
-  async #flushAll(delaySeconds: number | undefined): Promise<void> {
+  async #flushAll(delaySeconds: number | undefined, options: unknown): Promise<void> {
     const delay = delaySeconds === undefined ? undefined : exptime(delaySeconds, 'delaySeconds');
-    await this.#everyServer('ok', (writer) => writer.flushAll(delay));
+    const signal = commandSignal(options, 'flushAll()');
+    await this.#everyServer('ok', (writer) => writer.flushAll(delay), signal);
   }
 
   /**
@@ -1156,13 +1202,17 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → true
    * ```
    */
-  stats(subcommand?: string): Promise<Map<string, Record<string, string>>> {
-    return trace('stats', undefined, this, this.#stats, subcommand);
+  stats(subcommand?: string, options?: CommandOptions): Promise<Map<string, Record<string, string>>> {
+    return trace('stats', undefined, this, this.#stats, subcommand, options);
   }
 
-  async #stats(subcommand: string | undefined): Promise<Map<string, Record<string, string>>> {
+  async #stats(subcommand: string | undefined, options: unknown): Promise<Map<string, Record<string, string>>> {
     const checked = statsSubcommand(subcommand);
-    return (await this.#everyServer('stats', (writer) => writer.stats(checked))) as Map<string, Record<string, string>>;
+    const signal = commandSignal(options, 'stats()');
+    return (await this.#everyServer('stats', (writer) => writer.stats(checked), signal)) as Map<
+      string,
+      Record<string, string>
+    >;
   }
 
   /**
@@ -1179,12 +1229,13 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → true
    * ```
    */
-  version(): Promise<Map<string, string>> {
-    return trace('version', undefined, this, this.#version);
+  version(options?: CommandOptions): Promise<Map<string, string>> {
+    return trace('version', undefined, this, this.#version, options);
   }
 
-  #version(): Promise<Map<string, string>> {
-    return this.#everyServer('version', (writer) => writer.version()) as Promise<Map<string, string>>;
+  async #version(options: unknown): Promise<Map<string, string>> {
+    const signal = commandSignal(options, 'version()');
+    return (await this.#everyServer('version', (writer) => writer.version(), signal)) as Map<string, string>;
   }
 
   /**
@@ -1202,19 +1253,21 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * // → quiet
    * ```
    */
-  verbosity(level: number): Promise<void> {
-    return trace('verbosity', undefined, this, this.#verbosity, level);
+  verbosity(level: number, options?: CommandOptions): Promise<void> {
+    return trace('verbosity', undefined, this, this.#verbosity, level, options);
   }
 
-  async #verbosity(level: number): Promise<void> {
+  async #verbosity(level: number, options: unknown): Promise<void> {
     const checked = verbosityLevel(level);
-    await this.#everyServer('ok', (writer) => writer.verbosity(checked));
+    const signal = commandSignal(options, 'verbosity()');
+    await this.#everyServer('ok', (writer) => writer.verbosity(checked), signal);
   }
 
   /** Sends one command to every server and waits for every reply; fails as soon as one server fails. */
   async #everyServer(
     kind: 'ok' | 'stats' | 'version',
     write: (writer: CommandWriter) => void,
+    signal: AbortSignal | undefined,
   ): Promise<Map<string, unknown>> {
     if (this.#closed) throw new ClientClosedError();
     const connections = this.#topology.all();
@@ -1227,7 +1280,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
       write(connection.writer);
       return connection.send(new Op(kind));
     });
-    const values = await Promise.all(replies);
+    const all = Promise.all(replies);
+    const values = await (signal === undefined ? all : abortable(all, signal));
     return new Map(connections.map((connection, i) => [connection.server.label, values[i]]));
   }
 
@@ -1272,6 +1326,21 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     return this.close();
   }
 }
+
+/** The signal of a retrieval's options, the command named as it was called (`get()`, `gat()`, …). */
+function retrievalSignal(options: unknown, kind: 'get' | 'gets', ttl: number | undefined): AbortSignal | undefined {
+  return commandSignal(options, `${ttl === undefined ? kind : kind === 'get' ? 'gat' : 'gats'}()`);
+}
+
+/** How an error names each store command. */
+const WHERE: Readonly<Record<StoreCommand, string>> = {
+  set: 'set()',
+  add: 'add()',
+  replace: 'replace()',
+  append: 'append()',
+  prepend: 'prepend()',
+  cas: 'cas()',
+};
 
 /** One server's share of a multi-get: the wire keys and, index for index, the keys as the caller gave them. */
 interface KeyShare<K> {

@@ -17,6 +17,7 @@
 // value computed before an invalidation is never taken for fresh.
 
 import { checkOptions, MAX_TIMER_MS } from '@clonepool/core';
+import { type AbortWaiter, unwatch, watch } from './abort.js';
 import { exptime } from './arguments.js';
 import type { Connection } from './connection.js';
 import { channels, type GetOrSetMessage } from './diagnostics.js';
@@ -180,7 +181,7 @@ function seconds(value: unknown, name: string, min: number, fallback: number): n
 
 function parseRequest(key: Key, factory: unknown, options: unknown, settings: ParsedOptions): Request {
   const bytes = keyBytes(key, settings.keyPrefix.length);
-  const o = checkOptions(options, OPTIONS, 'getOrSet');
+  const o = checkOptions(options, OPTIONS, 'getOrSet()');
   const ttl = exptime(o.ttl, 'ttl');
   const grace = seconds(o.grace, 'grace', 0, 0);
   const lockTtl = seconds(o.lockTtl, 'lockTtl', 1, DEFAULT_LOCK_TTL);
@@ -272,7 +273,7 @@ export class Refresher {
       if (this.#closed) throw new ClientClosedError();
       const bytes = keyBytes(key, this.settings.keyPrefix.length);
       const grace =
-        options === undefined ? undefined : seconds(checkOptions(options, GRACE, 'invalidate').grace, 'grace', 0, 0);
+        options === undefined ? undefined : seconds(checkOptions(options, GRACE, 'invalidate()').grace, 'grace', 0, 0);
       const connection = this.readyFor(bytes);
       // T0 would make the stale item live for good: grace 0 deletes it, and no grace keeps its TTL.
       const flags = grace === undefined ? 'I' : grace === 0 ? '' : `I T${connection.writer.capped(grace)}`;
@@ -306,7 +307,7 @@ const GRACE = ['grace'];
  * or alone, when its signal aborts, its client closes, or it waited `waitMs` for
  * another process's refresh.
  */
-class Caller {
+class Caller implements AbortWaiter {
   readonly refresher: Refresher;
   readonly request: Request;
   readonly flight: Flight;
@@ -329,14 +330,16 @@ class Caller {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.request.signal?.addEventListener('abort', this.#onAbort);
+    // One listener per signal, however many calls share it (abort.ts).
+    if (this.request.signal !== undefined) watch(this.request.signal, this);
     this.flight.add(this);
     return promise;
   }
 
-  readonly #onAbort = (): void => {
-    this.leave(new OperationAbortedError(this.request.signal!.reason));
-  };
+  /** The call's signal aborted. */
+  abort(error: Error): void {
+    this.leave(error);
+  }
 
   /**
    * Starts the `waitMs` clock (the flight waits for another process's refresh). Kept ref'd
@@ -380,7 +383,7 @@ class Caller {
     if (this.#settled) return false;
     this.#settled = true;
     this.stopWaiting();
-    this.request.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.request.signal !== undefined) unwatch(this.request.signal, this);
     this.refresher.settled(this);
     return true;
   }

@@ -8,6 +8,7 @@ export {
   type CasItem,
   Client,
   type ClientEvents,
+  type CommandOptions,
   type MultiCommand,
   type ServerList,
   type WriteOptions,

@@ -2,6 +2,8 @@
 // instances (not clones) share nothing in the process, so between them memcached alone
 // coordinates, as between processes; test/get-or-set-processes.test.ts has the real processes.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { getEventListeners } from 'node:events';
+import { warningsDuring } from '@clonepool/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   Client,
@@ -325,6 +327,24 @@ describe('getOrSet', () => {
     // The refresh still stores what it returns.
     slow.open('late');
     await until(async () => (await client.get('k')) === 'late');
+  });
+
+  it('holds one abort listener for a signal many calls share, and warns of nothing', async () => {
+    const client = separateClient(fresh());
+    const slow = gate<string>();
+    const { signal } = new AbortController();
+    let peak = 0;
+    const warnings = await warningsDuring(async () => {
+      const calls = Array.from({ length: 30 }, (_, i) =>
+        client.getOrSet(`k${i % 3}`, () => slow.promise, { ttl: 60, signal }),
+      );
+      peak = getEventListeners(signal, 'abort').length;
+      slow.open('v');
+      expect(await Promise.all(calls)).toEqual(Array.from({ length: 30 }, () => 'v'));
+    });
+    expect(peak).toBe(1);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    expect(warnings).toEqual([]);
   });
 
   it('rejects its calls when the client closes, and gives the right back so another client refreshes at once', async () => {
