@@ -71,7 +71,7 @@ export function createProfileServer(servers: ServerList, options: ProfileServerO
     return pool.use(async (client) => {
       seen.push(clientId(client));
       const key = `visits:${id}`;
-      const count = (await client.incr(key)) ?? ((await client.add(key, 1)) ? 1n : await client.incr(key));
+      const count = (await client.incr(key)) ?? ((await client.add(key, 1)) ? 1 : await client.incr(key));
       return Number(count);
     });
   }

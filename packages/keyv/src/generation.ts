@@ -104,7 +104,8 @@ export class Generation {
   async clear(): Promise<void> {
     // Reads already asked for may have gone out before the increment: no one may share them any more.
     this.#shared = undefined;
-    const next = await this.#client.incr(this.#key, 1);
+    // A bigint: the generation is kept as the counter's exact digits, however far it has counted.
+    const next = await this.#client.incr(this.#key, 1, { bigint: true });
     if (next !== undefined) {
       this.#remember(next.toString());
       return;

@@ -123,6 +123,20 @@ export function entryPairs<K>(entries: unknown): Iterable<readonly [K, unknown]>
   return Object.entries(entries) as unknown as [K, unknown][];
 }
 
+/** `setMulti`'s entries read once, and the keys among them, for a trace to name. */
+export interface ReadEntries<K> {
+  readonly pairs: readonly (readonly [K, unknown])[];
+  readonly keys: K[];
+}
+
+/** Reads `setMulti`'s entries (a generator can be read once), and the keys of those that are pairs. */
+export function readEntries<K>(entries: unknown): ReadEntries<K> {
+  const pairs = [...entryPairs<K>(entries)];
+  const keys: K[] = [];
+  for (const entry of pairs) if (Array.isArray(entry)) keys.push(entry[0]);
+  return { pairs, keys };
+}
+
 /** One of `entryPairs`' pairs, checked to be one. */
 export function pair<K>(entry: unknown): readonly [K, unknown] {
   if (!Array.isArray(entry)) throw new InvalidArgumentError('entries', 'made of [key, value] pairs', entry);

@@ -7,10 +7,13 @@ import {
   delta as checkDelta,
   checkKeys,
   commandSignal,
+  counterOptions,
   entryPairs,
   exptime,
   keyList,
   pair,
+  type ReadEntries,
+  readEntries,
   statsSubcommand,
   verbosityLevel,
   writeOptions,
@@ -111,6 +114,31 @@ export interface WriteOptions extends CommandOptions {
    * @default false
    */
   readonly noreply?: boolean;
+}
+
+/**
+ * Options of `incr` and `decr`.
+ *
+ * @example
+ * ```ts
+ * import { Client, type CounterOptions } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:bytes-served', 2 ** 53);
+ * const exact: CounterOptions = { bigint: true };
+ * console.log(await client.incr('doc:bytes-served', 1500, exact));
+ * await client.close();
+ * // → 9007199254742492n
+ * ```
+ */
+export interface CounterOptions extends CommandOptions {
+  /**
+   * Resolves the new value as a `bigint`, exact up to 2^64−1. Without it the value is a
+   * `number`, and a counter above `Number.MAX_SAFE_INTEGER` rejects with
+   * `ERR_MEMCACHED_COUNTER_UNSAFE` (after the server counted it; the error holds the value).
+   * @default false
+   */
+  readonly bigint?: boolean;
 }
 
 /**
@@ -805,16 +833,14 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
     options?: WriteOptions,
   ): Promise<K[]> {
     if (!tracing()) return this.#setMulti(entries, options);
-    let pairs: Iterable<readonly [K, unknown]>;
+    let read: ReadEntries<K>;
     try {
       // Entries can be read once (a generator): read them here, so that the trace names the keys the command sets.
-      pairs = [...entryPairs<K>(entries)];
+      read = readEntries<K>(entries);
     } catch (error) {
       return Promise.reject(error);
     }
-    const keys: K[] = [];
-    for (const entry of pairs) if (Array.isArray(entry)) keys.push(entry[0]);
-    return trace('setMulti', keys, this, this.#setMulti, pairs, options) as Promise<K[]>;
+    return trace('setMulti', read.keys, this, this.#setMulti, read.pairs, options) as Promise<K[]>;
   }
 
   #setMulti<K extends Key>(
@@ -1057,11 +1083,18 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   /**
-   * Adds `delta` to a counter and resolves its new value (an unsigned 64-bit
-   * `bigint`, wrapping past 2^64−1), or `undefined` if the key is missing. The
-   * item must hold a decimal number: store counters as integers.
+   * Adds `delta` to a counter and resolves its new value, or `undefined` if the key
+   * is missing. The item must hold a decimal number: store counters as integers.
+   * memcached counts in 64 bits and wraps past 2^64−1.
    *
-   * @param delta - 0 to 2^64−1, as a `number` or `bigint`.
+   * The value is a `number`, so `JSON.stringify({ visits })` just works. A counter
+   * above `Number.MAX_SAFE_INTEGER` (2^53−1) does not fit one exactly: then the call
+   * rejects with `ERR_MEMCACHED_COUNTER_UNSAFE` ({@link CounterTooLargeError}), whose
+   * `value` is the exact new value as a `bigint`. The increment has already happened
+   * on the server when it does. Pass `{ bigint: true }` to resolve a `bigint` always.
+   *
+   * @param delta - 0 to 2^64−1, as a safe-integer `number` or a `bigint`.
+   * @param options - `bigint`, and `signal` ({@link CounterOptions}).
    *
    * @example
    * ```ts
@@ -1069,18 +1102,31 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    *
    * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
    * await client.set('doc:hits', 10);
-   * console.log(await client.incr('doc:hits'), await client.incr('doc:hits', 5n));
+   * const visits = await client.incr('doc:hits');
+   * console.log(JSON.stringify({ visits }), await client.incr('doc:hits', 5n, { bigint: true }));
    * await client.close();
-   * // → 11n 16n
+   * // → {"visits":11} 16n
    * ```
    */
-  incr(key: Key, delta: number | bigint = 1, options?: CommandOptions): Promise<bigint | undefined> {
+  incr(
+    key: Key,
+    delta: number | bigint,
+    options: CounterOptions & { readonly bigint: true },
+  ): Promise<bigint | undefined>;
+  incr(
+    key: Key,
+    delta?: number | bigint,
+    options?: CounterOptions & { readonly bigint?: false },
+  ): Promise<number | undefined>;
+  incr(key: Key, delta?: number | bigint, options?: CounterOptions): Promise<number | bigint | undefined>;
+  incr(key: Key, delta: number | bigint = 1, options?: CounterOptions): Promise<number | bigint | undefined> {
     return trace('incr', key, this, this.#arith, key, 'incr', delta, options);
   }
 
   /**
    * Subtracts `delta` from a counter, stopping at 0; resolves the new value or
-   * `undefined` if the key is missing. See {@link Client.incr}.
+   * `undefined` if the key is missing. A `number`, or with `{ bigint: true }` a
+   * `bigint`, as {@link Client.incr} says.
    *
    * @example
    * ```ts
@@ -1090,21 +1136,37 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * await client.set('doc:stock', 3);
    * console.log(await client.decr('doc:stock', 5));
    * await client.close();
-   * // → 0n
+   * // → 0
    * ```
    */
-  decr(key: Key, delta: number | bigint = 1, options?: CommandOptions): Promise<bigint | undefined> {
+  decr(
+    key: Key,
+    delta: number | bigint,
+    options: CounterOptions & { readonly bigint: true },
+  ): Promise<bigint | undefined>;
+  decr(
+    key: Key,
+    delta?: number | bigint,
+    options?: CounterOptions & { readonly bigint?: false },
+  ): Promise<number | undefined>;
+  decr(key: Key, delta?: number | bigint, options?: CounterOptions): Promise<number | bigint | undefined>;
+  decr(key: Key, delta: number | bigint = 1, options?: CounterOptions): Promise<number | bigint | undefined> {
     return trace('decr', key, this, this.#arith, key, 'decr', delta, options);
   }
 
-  #arith(key: Key, command: 'incr' | 'decr', delta: number | bigint, options: unknown): Promise<bigint | undefined> {
+  #arith(
+    key: Key,
+    command: 'incr' | 'decr',
+    delta: number | bigint,
+    options: unknown,
+  ): Promise<number | bigint | undefined> {
     try {
       const bytes = this.#key(key);
       const amount = checkDelta(delta);
-      const signal = commandSignal(options, `${command}()`);
+      const { bigint, signal } = counterOptions(options, `${command}()`);
       const connection = this.#readyFor(bytes);
       connection.writer.arith(command, this.#config.options.keyPrefix, bytes, amount);
-      const reply = connection.send(new Op('arith')) as Promise<bigint | undefined>;
+      const reply = connection.send(new Op('arith', bigint)) as Promise<number | bigint | undefined>;
       return signal === undefined ? reply : abortable(reply, signal);
     } catch (error) {
       return Promise.reject(error);
@@ -1180,8 +1242,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
 
   async #flushAll(delaySeconds: number | undefined, options: unknown): Promise<void> {
     const delay = delaySeconds === undefined ? undefined : exptime(delaySeconds, 'delaySeconds');
-    const signal = commandSignal(options, 'flushAll()');
-    await this.#everyServer('ok', (writer) => writer.flushAll(delay), signal);
+    await everyServer(this.#live(), 'ok', (writer) => writer.flushAll(delay), options, 'flushAll()');
   }
 
   /**
@@ -1208,11 +1269,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
 
   async #stats(subcommand: string | undefined, options: unknown): Promise<Map<string, Record<string, string>>> {
     const checked = statsSubcommand(subcommand);
-    const signal = commandSignal(options, 'stats()');
-    return (await this.#everyServer('stats', (writer) => writer.stats(checked), signal)) as Map<
-      string,
-      Record<string, string>
-    >;
+    const stats = await everyServer(this.#live(), 'stats', (writer) => writer.stats(checked), options, 'stats()');
+    return stats as Map<string, Record<string, string>>;
   }
 
   /**
@@ -1234,8 +1292,8 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   }
 
   async #version(options: unknown): Promise<Map<string, string>> {
-    const signal = commandSignal(options, 'version()');
-    return (await this.#everyServer('version', (writer) => writer.version(), signal)) as Map<string, string>;
+    const versions = await everyServer(this.#live(), 'version', (writer) => writer.version(), options, 'version()');
+    return versions as Map<string, string>;
   }
 
   /**
@@ -1259,30 +1317,13 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
 
   async #verbosity(level: number, options: unknown): Promise<void> {
     const checked = verbosityLevel(level);
-    const signal = commandSignal(options, 'verbosity()');
-    await this.#everyServer('ok', (writer) => writer.verbosity(checked), signal);
+    await everyServer(this.#live(), 'ok', (writer) => writer.verbosity(checked), options, 'verbosity()');
   }
 
-  /** Sends one command to every server and waits for every reply; fails as soon as one server fails. */
-  async #everyServer(
-    kind: 'ok' | 'stats' | 'version',
-    write: (writer: CommandWriter) => void,
-    signal: AbortSignal | undefined,
-  ): Promise<Map<string, unknown>> {
+  /** The topology, to send a server-wide command through; throws when the client is closed. */
+  #live(): Topology {
     if (this.#closed) throw new ClientClosedError();
-    const connections = this.#topology.all();
-    if (connections.length === 1) routed(connections[0]!.server.label);
-    for (const connection of connections) {
-      const error = connection.ready();
-      if (error !== undefined) throw error;
-    }
-    const replies = connections.map((connection) => {
-      write(connection.writer);
-      return connection.send(new Op(kind));
-    });
-    const all = Promise.all(replies);
-    const values = await (signal === undefined ? all : abortable(all, signal));
-    return new Map(connections.map((connection, i) => [connection.server.label, values[i]]));
+    return this.#topology;
   }
 
   // ---- lifecycle ----
@@ -1325,6 +1366,33 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * Sends one command to every server of `topology` and waits for every reply; fails as soon
+ * as one server fails. `options` are the command's ({@link CommandOptions}), `where` its name.
+ */
+async function everyServer(
+  topology: Topology,
+  kind: 'ok' | 'stats' | 'version',
+  write: (writer: CommandWriter) => void,
+  options: unknown,
+  where: string,
+): Promise<Map<string, unknown>> {
+  const signal = commandSignal(options, where);
+  const connections = topology.all();
+  if (connections.length === 1) routed(connections[0]!.server.label);
+  for (const connection of connections) {
+    const error = connection.ready();
+    if (error !== undefined) throw error;
+  }
+  const replies = connections.map((connection) => {
+    write(connection.writer);
+    return connection.send(new Op(kind));
+  });
+  const all = Promise.all(replies);
+  const values = await (signal === undefined ? all : abortable(all, signal));
+  return new Map(connections.map((connection, i) => [connection.server.label, values[i]]));
 }
 
 /** The signal of a retrieval's options, the command named as it was called (`get()`, `gat()`, …). */

@@ -564,6 +564,49 @@ export class OperationAbortedError extends MemcachedError {
   }
 }
 
+/**
+ * `incr` or `decr` made a counter larger than `Number.MAX_SAFE_INTEGER` (2^53−1), which a
+ * `number` cannot hold exactly, and the call did not ask for a `bigint`. The command did
+ * take effect on the server: the counter's exact new value is this error's `value`. Pass
+ * `{ bigint: true }` to get every result as a `bigint`.
+ * Code `ERR_MEMCACHED_COUNTER_UNSAFE`.
+ *
+ * @example
+ * ```ts
+ * import { Client, CounterTooLargeError } from '@clonepool/memcached';
+ *
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:big-counter', Number.MAX_SAFE_INTEGER);
+ * try {
+ *   await client.incr('doc:big-counter');
+ * } catch (error) {
+ *   if (error instanceof CounterTooLargeError) console.log(error.code, error.value);
+ * }
+ * console.log(await client.incr('doc:big-counter', 1, { bigint: true }));
+ * await client.close();
+ * // → ERR_MEMCACHED_COUNTER_UNSAFE 9007199254740992n
+ * // → 9007199254740993n
+ * ```
+ */
+export class CounterTooLargeError extends MemcachedError {
+  /** `ERR_MEMCACHED_COUNTER_UNSAFE` */
+  static readonly code = 'ERR_MEMCACHED_COUNTER_UNSAFE';
+  /** The counter's new value, exact: the server holds it now. */
+  readonly value: bigint;
+  /**
+   * @param value - The counter's new value.
+   * @param server - The server that answered.
+   */
+  constructor(value: bigint, server: string) {
+    super(
+      CounterTooLargeError.code,
+      `The counter's new value ${value} is above Number.MAX_SAFE_INTEGER (2^53-1), so a number cannot hold it exactly. The incr/decr has already happened on the server (at ${server}); the exact new value is this error's value property (a bigint). Pass { bigint: true } to incr() and decr() to get bigints.`,
+      server,
+    );
+    this.value = value;
+  }
+}
+
 /** A server spec with the credentials of a URL (`memcached://user:secret@host`) hidden, for a message. */
 function hideCredentials(spec: string): string {
   return spec.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');

@@ -61,9 +61,12 @@ export class Op {
   cas: bigint | undefined = undefined;
   /** A decode failure, reported when the reply ends so the stream stays in step. */
   error: Error | undefined = undefined;
+  /** `incr`/`decr`: resolve the new value as a `bigint` rather than a `number`. */
+  readonly bigint: boolean;
 
-  constructor(kind: Exclude<OpKind, 'batch' | 'merged'>) {
+  constructor(kind: Exclude<OpKind, 'batch' | 'merged'>, bigint = false) {
     this.kind = kind;
+    this.bigint = bigint;
   }
 }
 

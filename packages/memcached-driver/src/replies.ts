@@ -1,4 +1,4 @@
-import { AuthenticationError, MemcachedClientError, MemcachedServerError } from './errors.js';
+import { AuthenticationError, CounterTooLargeError, MemcachedClientError, MemcachedServerError } from './errors.js';
 import type { MergedGets } from './merged-gets.js';
 import type { BatchOp, Op, WaitingOp } from './ops.js';
 import { MalformedReplyError, type ReplySink } from './parser.js';
@@ -29,6 +29,7 @@ const UNAUTHENTICATED = bytes('CLIENT_ERROR unauthenticated');
 /** What `stats reset` and `stats detail on|off` send instead of END. */
 const RESET = bytes('RESET');
 const OK = bytes('OK');
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** A one-word reply and what the op resolves to on it. */
 interface Word {
@@ -283,10 +284,10 @@ export class Replies implements ReplySink {
     this.#hooks.settled(op, false);
   }
 
-  #reject(op: WaitingOp, error: Error): void {
+  #reject(op: WaitingOp, error: Error, failed = true): void {
     this.#waiting.shift();
     op.reject(error);
-    this.#hooks.settled(op, true);
+    this.#hooks.settled(op, failed);
   }
 
   /** `END` of a retrieval: its value (or the batch's hits), or the decode failure held until now. */
@@ -307,15 +308,26 @@ export class Replies implements ReplySink {
     this.#unexpected(op, src, start, end);
   }
 
-  /** `incr`/`decr`: the new value as a decimal (memcached pads a shrunk one with spaces), or NOT_FOUND. */
+  /**
+   * `incr`/`decr`: the new value as a decimal (memcached pads a shrunk one with spaces), or
+   * NOT_FOUND. A `number` unless the op asked for a `bigint`; a value a number cannot hold
+   * rejects just the op, with the value on the error (the stream is in step: the reply was whole).
+   */
   #arith(op: Op, src: Buffer, start: number, end: number): void {
     const c = src[start]!;
     if (c >= 0x30 && c <= 0x39) {
       let e = end;
       while (e > start && src[e - 1] === 0x20) e--;
       const text = src.toString('latin1', start, e);
-      if (/^\d+$/.test(text)) this.#resolve(op, BigInt(text));
-      else this.#unexpected(op, src, start, end);
+      if (!/^\d+$/.test(text)) {
+        this.#unexpected(op, src, start, end);
+        return;
+      }
+      const value = BigInt(text);
+      if (op.bigint) this.#resolve(op, value);
+      else if (value <= MAX_SAFE) this.#resolve(op, Number(value));
+      // Not a failure of the server's: the error counters leave it out.
+      else this.#reject(op, new CounterTooLargeError(value, this.#server), false);
     } else if (is(src, start, end, NOT_FOUND)) {
       this.#resolve(op, undefined);
     } else {

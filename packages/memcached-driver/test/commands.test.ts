@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Client } from '../src/index.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { Client, CounterTooLargeError } from '../src/index.ts';
 import { fakeServer, ownServer, rawTtl, sharedClient, track } from './support.ts';
 
 describe('storage commands', () => {
@@ -73,22 +73,55 @@ describe('delete, incr, decr, touch, gat', () => {
     expect(await client.delete('d')).toBe(false);
   });
 
-  it('incr and decr count in 64 bits as bigint, and resolve undefined for a missing key', async () => {
+  it('incr and decr resolve a number, and undefined for a missing key', async () => {
     await client.set('n', 10);
-    expect(await client.incr('n')).toBe(11n);
-    expect(await client.incr('n', 2n ** 53n)).toBe(2n ** 53n + 11n);
-    expect(await client.decr('n', 1)).toBe(2n ** 53n + 10n);
-    expect(await client.get('n')).toBe(2n ** 53n + 10n);
+    expect(await client.incr('n')).toBe(11);
+    expect(await client.incr('n', 5n)).toBe(16);
+    expect(await client.decr('n', 1)).toBe(15);
+    expect(JSON.stringify({ visits: await client.incr('n') })).toBe('{"visits":16}');
     await client.set('n', 5);
-    expect(await client.decr('n', 100)).toBe(0n);
+    expect(await client.decr('n', 100)).toBe(0);
     expect(await client.get('n')).toBe(0);
     expect(await client.incr('n-missing')).toBeUndefined();
     expect(await client.decr('n-missing')).toBeUndefined();
   });
 
+  it('with { bigint: true } they count in 64 bits as bigint', async () => {
+    await client.set('n', 10);
+    expect(await client.incr('n', 1, { bigint: true })).toBe(11n);
+    expect(await client.incr('n', 2n ** 53n, { bigint: true })).toBe(2n ** 53n + 11n);
+    expect(await client.decr('n', 1, { bigint: true })).toBe(2n ** 53n + 10n);
+    expect(await client.get('n')).toBe(2n ** 53n + 10n);
+    expect(await client.incr('n-missing', 1, { bigint: true })).toBeUndefined();
+  });
+
+  it('a counter past 2^53-1 without { bigint: true } rejects ERR_MEMCACHED_COUNTER_UNSAFE, the exact value on the error', async () => {
+    await client.set('big', Number.MAX_SAFE_INTEGER - 1);
+    expect(await client.incr('big')).toBe(Number.MAX_SAFE_INTEGER);
+    const error = await client.incr('big').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CounterTooLargeError);
+    expect(error).toMatchObject({ code: 'ERR_MEMCACHED_COUNTER_UNSAFE', value: 2n ** 53n });
+    expect((error as Error).message).toMatch(/bigint: true/);
+    expect((error as Error).message).toMatch(/already/);
+    // The increment happened: the server holds the new value, and the connection is in step.
+    expect(await client.get('big')).toBe(2n ** 53n);
+    expect(await client.decr('big', 1n)).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('types the result after the bigint option', () => {
+    expectTypeOf(client.incr('n')).toEqualTypeOf<Promise<number | undefined>>();
+    expectTypeOf(client.decr('n', 1, { bigint: false })).toEqualTypeOf<Promise<number | undefined>>();
+    expectTypeOf(client.incr('n', 1n, { bigint: true })).toEqualTypeOf<Promise<bigint | undefined>>();
+    const exact = Math.random() > 2;
+    expectTypeOf(client.decr('n', 1, { bigint: exact })).toEqualTypeOf<Promise<number | bigint | undefined>>();
+  });
+
   it('incr wraps at 2^64 as memcached does', async () => {
     await client.set('wrap', 2n ** 64n - 1n);
-    expect(await client.incr('wrap', 2)).toBe(1n);
+    expect(await client.incr('wrap', 2)).toBe(1);
   });
 
   it('incr of a non-numeric value rejects with ERR_MEMCACHED_CLIENT and the connection stays in step', async () => {

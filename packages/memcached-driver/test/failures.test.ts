@@ -40,9 +40,9 @@ describe('error replies reject only their operation', () => {
     await client.set('n', 1);
     const results = await Promise.allSettled([client.incr('n'), client.incr('text'), client.incr('n')]);
     expect(results).toMatchObject([
-      { status: 'fulfilled', value: 2n },
+      { status: 'fulfilled', value: 2 },
       { status: 'rejected', reason: { code: 'ERR_MEMCACHED_CLIENT' } },
-      { status: 'fulfilled', value: 3n },
+      { status: 'fulfilled', value: 3 },
     ]);
   });
 });

@@ -252,7 +252,7 @@ describe('a real memcached behind a proxy that dribbles its replies byte by byte
           ['a', 'alpha'],
           ['n', 41],
         ]),
-        42n,
+        42,
         false,
         false,
         true,

@@ -101,8 +101,14 @@ mc.set('gos:py', 'from python')
   it('counters are shared: pylibmc incr on a JS integer and JS incr on a pylibmc int', async () => {
     await client.set('js:counter', 10);
     expect(await python(address, "print(mc.incr('js:counter', 5))")).toBe('15');
+    expect(await client.incr('js:counter')).toBe(16);
     await python(address, "mc.set('py:counter', 2**62)");
-    expect(await client.incr('py:counter', 2n ** 62n)).toBe(2n ** 63n);
+    expect(await client.incr('py:counter', 2n ** 62n, { bigint: true })).toBe(2n ** 63n);
     expect(await client.get('py:counter')).toBe(2n ** 63n);
+    await expect(client.decr('py:counter', 1)).rejects.toMatchObject({
+      code: 'ERR_MEMCACHED_COUNTER_UNSAFE',
+      value: 2n ** 63n - 1n,
+    });
+    expect(await python(address, "print(mc.get('py:counter'))")).toBe(String(2n ** 63n - 1n));
   });
 });
