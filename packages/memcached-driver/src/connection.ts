@@ -12,6 +12,13 @@ import { Replies } from './replies.js';
 import type { ServerCounters } from './server-stats.js';
 import type { ServerAddress } from './servers.js';
 import { openSocket } from './socket.js';
+import {
+  ANSWERED_WITH_TLS,
+  type Failure,
+  isTlsRecord,
+  plainClosedUnanswered,
+  tlsConnectFailure,
+} from './tls-failures.js';
 import type { Member } from './topology.js';
 
 /**
@@ -342,7 +349,17 @@ export class Connection {
       if (this.#socket !== socket) return;
       const now = Date.now();
       this.#progressAt = now;
-      if (!this.#proven) this.#answered(now);
+      if (!this.#proven) {
+        // The first bytes on a plain-text socket: a TLS record means the server speaks TLS.
+        if (this.#firstReplyAt === 0 && this.#options.tls === undefined && isTlsRecord(chunk)) {
+          this.#teardown(
+            new ConnectionError(this.server.label, ANSWERED_WITH_TLS.reason, undefined, ANSWERED_WITH_TLS.advice),
+            true,
+          );
+          return;
+        }
+        this.#answered(now);
+      }
       try {
         this.#parser.feed(chunk);
       } catch (error) {
@@ -356,12 +373,22 @@ export class Connection {
     socket.on('close', () => {
       if (this.#socket !== socket) return;
       const connecting = this.#state === 'connecting';
-      const reason = connecting
-        ? `could not connect${socketError ? ` (${(socketError as NodeJS.ErrnoException).code ?? socketError.message})` : ''}`
-        : 'the connection closed';
-      const cause = socketError === undefined ? undefined : { cause: socketError };
-      this.#teardown(new ConnectionError(this.server.label, reason, cause), connecting);
+      this.#teardown(this.#closeError(socketError, connecting), connecting);
     });
+  }
+
+  /** What a socket's close fails the waiting operations with: it says so when TLS is why. */
+  #closeError(socketError: Error | undefined, connecting: boolean): ConnectionError {
+    const cause = socketError === undefined ? undefined : { cause: socketError };
+    let failure: Failure | undefined;
+    if (this.#options.tls !== undefined) failure = connecting ? tlsConnectFailure(socketError) : undefined;
+    else if (!connecting && this.#firstReplyAt === 0 && this.#replies.size > 0)
+      failure = plainClosedUnanswered(socketError);
+    if (failure !== undefined) return new ConnectionError(this.server.label, failure.reason, cause, failure.advice);
+    const reason = connecting
+      ? `could not connect${socketError ? ` (${(socketError as NodeJS.ErrnoException).code ?? socketError.message})` : ''}`
+      : 'the connection closed';
+    return new ConnectionError(this.server.label, reason, cause);
   }
 
   /** connecting → authenticating (with credentials) or ready. */

@@ -121,6 +121,9 @@ export class MemcachedClientError extends MemcachedError {
   }
 }
 
+/** What a {@link ConnectionError} advises by default. */
+const CHECK_SERVER = 'Check that the server is up and reachable.';
+
 /**
  * A server could not be reached, the connection dropped, or the server is being
  * left alone for `retryTimeoutMs` after a failure. Operations in flight on the
@@ -145,11 +148,12 @@ export class ConnectionError extends MemcachedError {
    * @param server - The server, as `host:port` or a socket path.
    * @param reason - What went wrong, in a few words.
    * @param options - The standard `cause`, usually the socket error.
+   * @param advice - What to do about it; by default, to check that the server is up.
    */
-  constructor(server: string, reason: string, options?: ErrorOptions) {
+  constructor(server: string, reason: string, options?: ErrorOptions, advice = CHECK_SERVER) {
     super(
       ConnectionError.code,
-      `memcached at ${server}: ${reason}. Check that the server is up and reachable; after a failed connect the client waits retryTimeoutMs before trying it again.`,
+      `memcached at ${server}: ${reason}. ${advice} After a failed connect the client waits retryTimeoutMs before trying it again.`,
       server,
       options,
     );

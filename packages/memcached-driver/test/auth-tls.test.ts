@@ -11,6 +11,16 @@ const dir = mkdtempSync(join(tmpdir(), 'clonepool-mc-auth-'));
 chmodSync(dir, 0o755); // memcached runs as nobody and must read the files
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The error `promise` rejects with (it must reject). */
+async function failure(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+  return promise.then(
+    (value) => {
+      throw new Error(`resolved ${String(value)}`);
+    },
+    (error: Error) => error,
+  );
+}
+
 describe('ASCII authentication (memcached -Y)', () => {
   let address = '';
   beforeAll(async () => {
@@ -145,9 +155,58 @@ describe.skipIf(!tlsBuilt && !process.env.CI)('TLS (memcached -Z)', () => {
     expect(await reader.get('tls-quiet')).toBe('landed');
   });
 
-  it('rejects a server whose certificate it cannot verify', async () => {
+  it('rejects a server whose certificate it cannot verify, saying so and what to do', async () => {
     const client = track(new Client(address, { tls: true, retryTimeoutMs: 0 }));
-    await expect(client.get('tls')).rejects.toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    const error = await failure(client.get('tls'));
+    expect(error).toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION', cause: { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' } });
+    expect(error.message).toMatch(/certificate/);
+    expect(error.message).toContain('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(error.message).toContain('tls: { ca }');
+    expect(error.message).not.toMatch(/server is up/);
+  });
+
+  it('rejects a certificate that does not name the host, saying so and what to do', async () => {
+    const client = track(new Client(address, { tls: { ca, servername: 'wrong.example' }, retryTimeoutMs: 0 }));
+    const error = await failure(client.get('tls'));
+    expect(error).toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION', cause: { code: 'ERR_TLS_CERT_ALTNAME_INVALID' } });
+    expect(error.message).toMatch(/certificate/);
+    expect(error.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(error.message).toContain('servername');
+  });
+
+  it('rejects an expired certificate, saying so', async () => {
+    const cert = join(dir, 'expired-cert.pem');
+    const key = join(dir, 'expired-key.pem');
+    const request = join(dir, 'expired.csr');
+    const ext = join(dir, 'expired.ext');
+    writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    execFileSync(
+      'openssl',
+      ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', key, '-out', request],
+      { stdio: 'ignore' },
+    );
+    // Valid until a day before it was made (OpenSSL 3.0 has no -not_after): expired from the start.
+    execFileSync(
+      'openssl',
+      ['x509', '-req', '-in', request, '-signkey', key, '-days', '-1', '-extfile', ext, '-out', cert],
+      { stdio: 'ignore' },
+    );
+    chmodSync(key, 0o644);
+    const expired = await ownServer({ args: ['-Z', '-o', `ssl_chain_cert=${cert},ssl_key=${key}`] });
+    const client = track(new Client(expired.address, { tls: { ca: readFileSync(cert) }, retryTimeoutMs: 0 }));
+    const error = await failure(client.get('tls'));
+    expect(error).toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION', cause: { code: 'CERT_HAS_EXPIRED' } });
+    expect(error.message).toMatch(/certificate has expired/);
+    expect(error.message).toContain('CERT_HAS_EXPIRED');
+  });
+
+  it('a TLS client on a plain-text port is told of a TLS mismatch', async () => {
+    const plain = await ownServer();
+    const client = track(new Client(plain.address, { tls: { ca }, retryTimeoutMs: 0 }));
+    const error = await failure(client.get('tls'));
+    expect(error).toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION', cause: { code: 'ERR_SSL_WRONG_VERSION_NUMBER' } });
+    expect(error.message).toContain('TLS mismatch');
+    expect(error.message).toMatch(/-Z|drop the tls option/);
   });
 
   it('getOrSet and invalidate work over TLS', async () => {
@@ -159,9 +218,36 @@ describe.skipIf(!tlsBuilt && !process.env.CI)('TLS (memcached -Z)', () => {
     expect(await clone.getOrSet('tls-gos', ({ stale }) => `${stale}, again`, { ttl: 60 })).toBe('over tls, again');
   });
 
-  it('a plain-text client gets no valid reply from a TLS port', async () => {
+  it('a plain-text client on a TLS port is told of a TLS mismatch (memcached -Z resets it)', async () => {
     const client = track(new Client(address, { timeoutMs: 500 }));
-    await expect(client.get('tls')).rejects.toHaveProperty('code');
+    const error = await failure(client.get('tls'));
+    expect(error).toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    expect(error.message).toContain('TLS mismatch');
+    expect(error.message).toContain('tls');
+  });
+});
+
+describe('a plain-text client answered with TLS', () => {
+  it('is told of a TLS mismatch when the first bytes are a TLS record (an alert)', async () => {
+    // What a TLS server that answers garbage with an alert sends: a fatal "unexpected message".
+    const { address } = await fakeServer((_, socket) =>
+      socket.end(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x0a])),
+    );
+    const client = track(new Client(address, { retryTimeoutMs: 0 }));
+    const error = await failure(client.get('k'));
+    expect(error).toMatchObject({ code: 'ERR_MEMCACHED_CONNECTION' });
+    expect(error.message).toContain('TLS mismatch');
+  });
+
+  it('a server that closes before answering is not called TLS when it did answer before', async () => {
+    const { address } = await fakeServer((line, socket) => {
+      if (line.startsWith('get first')) socket.write('END\r\n');
+      else socket.destroy();
+    });
+    const client = track(new Client(address, { retryTimeoutMs: 0 }));
+    expect(await client.get('first')).toBeUndefined();
+    const error = await failure(client.get('second'));
+    expect(error.message).not.toContain('TLS');
   });
 });
 
