@@ -121,6 +121,21 @@ export class MemcachedClientError extends MemcachedError {
   }
 }
 
+/**
+ * The bytes a server sent are not a memcached text reply, or do not fit the command
+ * waiting for one. Internal: the reply reader throws it without knowing the server, and
+ * the connection fails what was in flight with a {@link ProtocolError} naming the server.
+ * Code `ERR_MEMCACHED_MALFORMED_REPLY`.
+ */
+export class MalformedReplyError extends MemcachedError {
+  /** `ERR_MEMCACHED_MALFORMED_REPLY` */
+  static readonly code = 'ERR_MEMCACHED_MALFORMED_REPLY';
+  /** @param reason - What is wrong with the reply. */
+  constructor(reason: string) {
+    super(MalformedReplyError.code, reason);
+  }
+}
+
 /** What a {@link ConnectionError} advises by default. */
 const CHECK_SERVER = 'Check that the server is up and reachable.';
 

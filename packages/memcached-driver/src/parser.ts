@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { MalformedReplyError } from './errors.js';
 import { allocValue } from './values.js';
 
 /**
@@ -18,9 +19,6 @@ export interface ReplySink {
   /** The data block of the last header. `owned` says `src` holds this block alone (it may be handed to the caller as is). */
   onValue(src: Buffer, start: number, end: number, owned: boolean): void;
 }
-
-/** Thrown by the parser when the bytes are not a memcached text reply. */
-export class MalformedReplyError extends Error {}
 
 const CR = 13;
 const LF = 10;

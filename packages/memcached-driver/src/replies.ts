@@ -1,7 +1,13 @@
-import { AuthenticationError, CounterTooLargeError, MemcachedClientError, MemcachedServerError } from './errors.js';
+import {
+  AuthenticationError,
+  CounterTooLargeError,
+  MalformedReplyError,
+  MemcachedClientError,
+  MemcachedServerError,
+} from './errors.js';
 import type { MergedGets } from './merged-gets.js';
 import type { BatchOp, Op, WaitingOp } from './ops.js';
-import { MalformedReplyError, type ReplySink } from './parser.js';
+import type { ReplySink } from './parser.js';
 import { Ring } from './ring.js';
 import { decodeValue } from './values.js';
 

@@ -1,8 +1,9 @@
 import { connect, createServer, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MalformedReplyError, MemcachedError } from '../src/errors.ts';
 import { Client, Flags } from '../src/index.ts';
-import { MalformedReplyError, ReplyParser, type ReplySink } from '../src/parser.ts';
+import { ReplyParser, type ReplySink } from '../src/parser.ts';
 import { fakeServer, ownServer, track } from './support.ts';
 
 /** Records what the parser reports, copying the bytes out of the (reused) chunks. */
@@ -93,6 +94,10 @@ describe('ReplyParser', () => {
   ])('throws MalformedReplyError on %s', (_, text) => {
     const { sink } = recorder();
     expect(() => new ReplyParser(sink).feed(Buffer.from(text))).toThrow(MalformedReplyError);
+    expect(() => new ReplyParser(sink).feed(Buffer.from(text))).toThrow(
+      expect.objectContaining({ code: 'ERR_MEMCACHED_MALFORMED_REPLY', name: 'MalformedReplyError' }),
+    );
+    expect(new MalformedReplyError('x')).toBeInstanceOf(MemcachedError);
   });
 
   it('reads meta VA headers by their length, with their flags, however the stream is cut (property)', () => {
