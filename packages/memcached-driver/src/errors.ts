@@ -165,7 +165,7 @@ export class ConnectionError extends MemcachedError {
    * @param options - The standard `cause`, usually the socket error.
    * @param advice - What to do about it; by default, to check that the server is up.
    */
-  constructor(server: string, reason: string, options?: ErrorOptions, advice = CHECK_SERVER) {
+  constructor(server: string, reason: string, options?: ErrorOptions, advice: string = CHECK_SERVER) {
     super(
       ConnectionError.code,
       `memcached at ${server}: ${reason}. ${advice} After a failed connect the client waits retryTimeoutMs before trying it again.`,
