@@ -84,13 +84,14 @@ describe('a UNIX socket server (memcached -s)', () => {
       try {
         const seen = await Promise.all(
           Array.from({ length: 4 }, (_, i) =>
-            pool.use(async (clone) => {
-              await clone.set(`scope${i}`, `v${i}`);
-              return clone.get(`scope${i}`);
+            pool.run(async () => {
+              await pool.use((clone) => clone.set(`scope${i}`, `v${i}`));
+              return pool.use((clone) => clone.get(`scope${i}`));
             }),
           ),
         );
         expect(seen).toEqual(['v0', 'v1', 'v2', 'v3']);
+        expect(pool.stats().clones).toBe(4);
       } finally {
         await pool.close();
       }
