@@ -111,12 +111,18 @@ describe('delete, incr, decr, touch, gat', () => {
     expect(await client.decr('big', 1n)).toBe(Number.MAX_SAFE_INTEGER);
   });
 
-  it('types the result after the bigint option', () => {
-    expectTypeOf(client.incr('n')).toEqualTypeOf<Promise<number | undefined>>();
-    expectTypeOf(client.decr('n', 1, { bigint: false })).toEqualTypeOf<Promise<number | undefined>>();
-    expectTypeOf(client.incr('n', 1n, { bigint: true })).toEqualTypeOf<Promise<bigint | undefined>>();
+  it('types the result after the bigint option', async () => {
+    // A counter that does not exist: every call resolves undefined, whatever its type says.
+    const plain = client.incr('types-missing');
+    const number = client.decr('types-missing', 1, { bigint: false });
+    const big = client.incr('types-missing', 1n, { bigint: true });
     const exact = Math.random() > 2;
-    expectTypeOf(client.decr('n', 1, { bigint: exact })).toEqualTypeOf<Promise<number | bigint | undefined>>();
+    const either = client.decr('types-missing', 1, { bigint: exact });
+    expectTypeOf(plain).toEqualTypeOf<Promise<number | undefined>>();
+    expectTypeOf(number).toEqualTypeOf<Promise<number | undefined>>();
+    expectTypeOf(big).toEqualTypeOf<Promise<bigint | undefined>>();
+    expectTypeOf(either).toEqualTypeOf<Promise<number | bigint | undefined>>();
+    expect(await Promise.all([plain, number, big, either])).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('incr wraps at 2^64 as memcached does', async () => {
