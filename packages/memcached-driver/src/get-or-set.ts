@@ -17,6 +17,7 @@
 // value computed before an invalidation is never taken for fresh.
 
 import { checkOptions, MAX_TIMER_MS } from '@clonepool/core';
+import { type AbortWatcher, unwatchAbort, watchAbort } from './abort-watch.js';
 import { exptime } from './arguments.js';
 import type { Connection } from './connection.js';
 import { channels, type GetOrSetMessage } from './diagnostics.js';
@@ -306,7 +307,7 @@ const GRACE = ['grace'];
  * or alone, when its signal aborts, its client closes, or it waited `waitMs` for
  * another process's refresh.
  */
-class Caller {
+class Caller implements AbortWatcher {
   readonly refresher: Refresher;
   readonly request: Request;
   readonly flight: Flight;
@@ -329,14 +330,15 @@ class Caller {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    this.request.signal?.addEventListener('abort', this.#onAbort);
+    const { signal } = this.request;
+    if (signal !== undefined) watchAbort(signal, this);
     this.flight.add(this);
     return promise;
   }
 
-  readonly #onAbort = (): void => {
-    this.leave(new OperationAbortedError(this.request.signal!.reason));
-  };
+  aborted(reason: unknown): void {
+    this.leave(new OperationAbortedError(reason));
+  }
 
   /**
    * Starts the `waitMs` clock (the flight waits for another process's refresh). Kept ref'd
@@ -380,7 +382,8 @@ class Caller {
     if (this.#settled) return false;
     this.#settled = true;
     this.stopWaiting();
-    this.request.signal?.removeEventListener('abort', this.#onAbort);
+    const { signal } = this.request;
+    if (signal !== undefined) unwatchAbort(signal, this);
     this.refresher.settled(this);
     return true;
   }
