@@ -91,6 +91,11 @@ async function metaGets(): Promise<number> {
   return Number((await reader.stats()).get(memcached.address)!.cmd_get);
 }
 
+/** The connections memcached has open now (the reader's own included). */
+async function connections(): Promise<number> {
+  return Number((await reader.stats()).get(memcached.address)!.curr_connections);
+}
+
 /** The seconds `key` has left to live, read straight from memcached (`mg <key> t`). */
 function ttlLeft(key: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -256,6 +261,59 @@ describe('getOrSet through a MappedPool', () => {
       expect(factory.runs()).toBe(1);
       expect(await request(pool, 'hot', factory.load, { ttl: 300 })).toBe('value');
       for (const controller of controllers) expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
+  });
+
+  it('gives the right to refresh back when the only request for a missing key aborts and its scope ends', async () => {
+    await withScopes(async ({ pool }) => {
+      const factory = gatedFactory();
+      const idle = await connections();
+      const controller = new AbortController();
+      const lone = request(pool, 'cold', factory.load, { ttl: 300, signal: controller.signal });
+      await expect.poll(factory.runs).toBe(1);
+      controller.abort(new Error('client went away'));
+      await expect(lone).rejects.toMatchObject({ code: 'ERR_MEMCACHED_ABORTED' });
+      // The scope ended and its clone closed (its connection is gone) while the factory still runs.
+      await drained(pool);
+      await expect.poll(connections, { timeout: 5_000, interval: 20 }).toBeLessThanOrEqual(idle);
+      // lockTtl is 30 s and this request does not wait: it refreshes now only if the right was given back.
+      const next = outcomes([request(pool, 'cold', factory.load, { ttl: 300, waitMs: 0 })]);
+      try {
+        await expect.poll(factory.runs).toBe(2);
+      } finally {
+        factory.open('abandoned');
+        factory.open('value');
+      }
+      expect(await next).toEqual(['value']);
+      expect(await request(pool, 'cold', factory.load, { ttl: 300 })).toBe('value');
+    });
+  });
+
+  it('hands the refresh of a stale value out again when the request refreshing it aborts and its scope ends', async () => {
+    await withScopes(async ({ pool }) => {
+      const factory = gatedFactory();
+      const first = request(pool, 'hot', factory.load, { ttl: 300 });
+      factory.open('old');
+      expect(await first).toBe('old');
+      await pool.run(() => pool.use((client) => client.invalidate('hot')));
+      await drained(pool);
+      const idle = await connections();
+      const controller = new AbortController();
+      const refreshing = request(pool, 'hot', factory.load, { ttl: 300, signal: controller.signal });
+      await expect.poll(factory.runs).toBe(2);
+      controller.abort(new Error('client went away'));
+      await expect(refreshing).rejects.toMatchObject({ code: 'ERR_MEMCACHED_ABORTED' });
+      await drained(pool);
+      await expect.poll(connections, { timeout: 5_000, interval: 20 }).toBeLessThanOrEqual(idle);
+      // The next request wins the refresh and waits for its own factory, rather than being served stale.
+      const next = request(pool, 'hot', factory.load, { ttl: 300 });
+      try {
+        await expect.poll(factory.runs).toBe(3);
+      } finally {
+        factory.open('abandoned');
+        factory.open('new');
+      }
+      expect(await next).toBe('new');
     });
   });
 });

@@ -234,6 +234,12 @@ export class Refresher {
   readonly readyFor: (bytes: string) => Connection;
   /** The calls of this client that have not settled, rejected by {@link close}. */
   readonly #callers = new Set<Caller>();
+  /**
+   * Refreshes through this client that every caller left while they held the right to
+   * refresh: they still store their value, unless this client closes first (a pool closes
+   * the clone of a request that ended); then {@link close} gives their right back.
+   */
+  readonly #orphans = new Set<Flight>();
   #closed = false;
 
   constructor(flights: Flights, settings: ParsedOptions, readyFor: (bytes: string) => Connection) {
@@ -289,14 +295,26 @@ export class Refresher {
     this.#callers.delete(caller);
   }
 
+  /** `flight` has no caller left and holds a right to refresh: give it back if this client closes first. */
+  keep(flight: Flight): void {
+    this.#orphans.add(flight);
+  }
+
+  /** `flight` stored its value or gave its right back. */
+  forget(flight: Flight): void {
+    this.#orphans.delete(flight);
+  }
+
   /**
    * The client is closing: its calls reject with `ERR_CLIENT_CLOSED` at once. A refresh left
-   * with no caller gives its right back now, while the connections still take commands.
+   * with no caller, then or before, gives its right back now, while the connections still
+   * take commands: it could not store its value through this client later.
    */
   close(): void {
     this.#closed = true;
     const error = new ClientClosedError();
     for (const caller of [...this.#callers]) caller.leave(error);
+    for (const flight of [...this.#orphans]) flight.giveBack();
   }
 }
 
@@ -475,7 +493,7 @@ class Flight {
         if (this.#abandoned) {
           // Every call left while the read was out, and it won the right anyway: give it straight back.
           if (item?.win === true) this.#lease = { cas: item.cas, hasValue: !isPlaceholder(item), released: false };
-          this.#giveBack();
+          this.giveBack();
           return;
         }
         if (item === undefined || item.win) {
@@ -562,7 +580,7 @@ class Flight {
       encoded = encodeValue(value, this.#route().settings);
     } catch (error) {
       publish('error', this.request.key, this.server, error);
-      this.#giveBack();
+      this.giveBack();
       this.#end();
       for (const caller of this.#takeCallers()) caller.reject(error as Error);
       return;
@@ -588,7 +606,7 @@ class Flight {
       done();
       return;
     }
-    lease.released = true;
+    this.#release(lease);
     const { bytes, storeTtl } = this.request;
     let stored: Promise<unknown>;
     try {
@@ -614,10 +632,12 @@ class Flight {
    * `lockTtl`: deletes the placeholder, or marks the old value stale again (which hands W out
    * again and keeps the value and its TTL). Only while the item is still the one won (its CAS).
    */
-  #giveBack(): void {
+  giveBack(): void {
     const lease = this.#lease;
-    if (lease === undefined || lease.released || lease.cas === undefined) return;
-    lease.released = true;
+    if (lease === undefined || lease.released) return;
+    this.#release(lease);
+    // Won on a miss memcached vivified nothing for: there is no item to give back.
+    if (lease.cas === undefined) return;
     try {
       const { bytes } = this.request;
       const route = this.#route();
@@ -641,8 +661,17 @@ class Flight {
     if (this.#sleep !== undefined) clearTimeout(this.#sleep);
     this.#wake();
     this.#controller?.abort(new OperationAbortedError('every caller of this getOrSet gave up'));
-    // The client is closing: a refresh cannot store through it later, so the right goes back now.
-    if (this.#route().isClosed) this.#giveBack();
+    // A refresh cannot store through a closed client: the right goes back now if it is closing,
+    // or when it closes, if that comes first (no caller is left to route through another client).
+    const route = this.#route();
+    if (route.isClosed) this.giveBack();
+    else if (this.#lease !== undefined) route.keep(this);
+  }
+
+  /** Marks the right used (stored) or given back: nothing else may be done with it. */
+  #release(lease: Lease): void {
+    lease.released = true;
+    this.#refresher.forget(this);
   }
 
   #leaveTable(): void {
