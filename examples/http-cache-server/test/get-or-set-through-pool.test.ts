@@ -91,6 +91,16 @@ function call(pool: ClientPool<Client>, key: string, load: GetOrSetFactory<strin
   return pool.use((client) => client.getOrSet(key, load, options));
 }
 
+/** The item memcached at `address` holds for `key`, read by a client of that server alone. */
+async function readFrom(address: string, key: string): Promise<unknown> {
+  const client = new Client(address);
+  try {
+    return await client.get(key);
+  } finally {
+    await client.close();
+  }
+}
+
 describe('getOrSet through a ClientPool', () => {
   it('runs the factory once for more callers than clients, and every caller gets its value', async () => {
     await withClones(addresses, async ({ pool }) => {
@@ -131,6 +141,28 @@ describe('getOrSet through a ClientPool', () => {
         await Promise.all(Array.from({ length: 8 }, () => call(pool, 'hot', factory.load('hot'), options))),
       ).toEqual(Array(8).fill('new'));
       expect(factory.runs()).toBe(2);
+    });
+  });
+
+  it('stores on the new owners the refreshes that were in flight when setServers moved their keys', async () => {
+    const [a, b, c] = addresses as [string, string, string];
+    await withClones([a, b], async ({ master, pool, prefix }) => {
+      const options = { ttl: 300, waitMs: 10_000 };
+      const keys = Array.from({ length: 12 }, (_, i) => `moving${i}`);
+      const factory = gatedFactory();
+      // More callers than clients, over every key: the first four keys' refreshes are won on their owners in [a, b].
+      const calls = Array.from({ length: CALLERS }, (_, i) => {
+        const key = keys[i % keys.length]!;
+        return call(pool, key, factory.load(key), options);
+      });
+      await expect.poll(factory.runs).toBe(CLIENTS);
+      // The master moves every key to c while those refreshes run and the other callers wait for a client.
+      await master.setServers([c]);
+      factory.openAll('fresh');
+      expect(await Promise.all(calls)).toEqual(Array(CALLERS).fill('fresh'));
+      // One refresh per key: the ones in flight across the change were stored, so nobody refreshed them again.
+      expect(keys.map((key) => factory.runsOf(key))).toEqual(Array(keys.length).fill(1));
+      for (const key of keys) expect([key, await readFrom(c, `${prefix}${key}`)]).toEqual([key, 'fresh']);
     });
   });
 });

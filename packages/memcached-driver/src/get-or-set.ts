@@ -410,9 +410,11 @@ class Caller implements AbortWatcher {
 /** Where a flight is: its first read, polling for another process's refresh, refreshing, or done. */
 type Phase = 'reading' | 'waiting' | 'refreshing' | 'storing' | 'done';
 
-/** The right to refresh a key this flight won: the CAS of the item won, and whether it had a value. */
+/** The right to refresh a key this flight won: the CAS of the item won, where, and whether it had a value. */
 interface Lease {
   readonly cas: bigint | undefined;
+  /** The server the item was won on: a CAS means something on that server only. */
+  readonly server: string;
   readonly hasValue: boolean;
   released: boolean;
 }
@@ -492,7 +494,9 @@ class Flight {
         const item = await this.#read();
         if (this.#abandoned) {
           // Every call left while the read was out, and it won the right anyway: give it straight back.
-          if (item?.win === true) this.#lease = { cas: item.cas, hasValue: !isPlaceholder(item), released: false };
+          if (item?.win === true) {
+            this.#lease = { cas: item.cas, server: this.server, hasValue: !isPlaceholder(item), released: false };
+          }
           this.giveBack();
           return;
         }
@@ -556,7 +560,7 @@ class Flight {
    */
   async #win(item: MetaItem | undefined): Promise<void> {
     const hasValue = item !== undefined && !isPlaceholder(item);
-    this.#lease = { cas: item?.cas, hasValue, released: false };
+    this.#lease = { cas: item?.cas, server: this.server, hasValue, released: false };
     this.#phase = 'refreshing';
     publish(this.#waited ? 'takeover' : 'win', this.request.key, this.server);
     for (const caller of this.#callers) caller.stopWaiting();
@@ -613,9 +617,11 @@ class Flight {
       const route = this.#route();
       if (route.isClosed) throw new ClientClosedError();
       const connection = route.readyFor(bytes);
-      // Without a CAS (memcached vivified nothing), add: never overwrite what another caller stored.
+      // Without a CAS (memcached vivified nothing), or on another server than the one the item was won
+      // on (setServers or failover moved the key meanwhile), add: never overwrite what another caller stored.
+      const add = lease.cas === undefined || connection.server.label !== lease.server;
       const expires = connection.writer.capped(storeTtl);
-      const flags = `T${expires} F${encoded.flags}${lease.cas === undefined ? ' ME' : ` C${lease.cas}`}`;
+      const flags = `T${expires} F${encoded.flags}${add ? ' ME' : ` C${lease.cas}`}`;
       connection.writer.metaSet(route.settings.keyPrefix, bytes, encoded, flags);
       stored = connection.send(new Op('meta'));
     } catch (error) {
@@ -642,6 +648,8 @@ class Flight {
       const { bytes } = this.request;
       const route = this.#route();
       const connection = route.readyFor(bytes);
+      // The key moved to another server meanwhile: the right lapses on the old one, which is no longer asked.
+      if (connection.server.label !== lease.server) return;
       connection.writer.metaDelete(
         route.settings.keyPrefix,
         bytes,
