@@ -12,6 +12,7 @@ const root = join(import.meta.dirname, '..');
 const steps = [
   ['lint', 'biome', ['ci', '.']],
   ['driver source size', 'node', ['tools/source-size.mjs']],
+  ['import directions', 'node', ['tools/architecture.mjs']],
   ['release plan', 'changeset', ['status']],
   ['build and typecheck', 'turbo', ['run', 'build', 'typecheck', '--continue', '--output-logs=errors-only']],
   ['tests', 'turbo', ['run', 'test', '--continue', '--concurrency=1', '--output-logs=new-only']],

@@ -61,6 +61,10 @@ export default withMermaid(
           ],
         },
         {
+          text: 'Contributing',
+          items: [{ text: 'Architecture', link: '/contributing/architecture' }],
+        },
+        {
           text: 'API reference',
           items: [
             { text: '@clonepool/core', link: '/api/@clonepool/core' },

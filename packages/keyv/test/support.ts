@@ -1,4 +1,5 @@
-import { Client, type ClientOptions, channels } from '@clonepool/memcached';
+import { tracingChannel } from 'node:diagnostics_channel';
+import { Client, type ClientOptions, type CommandContext, channelNames } from '@clonepool/memcached';
 import { startMemcached, type TestMemcached } from '@clonepool/memcached/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { KeyvMemcached } from '../src/index.ts';
@@ -51,21 +52,24 @@ export function track<T extends Client | KeyvMemcached>(resource: T): T {
   return resource;
 }
 
+/** The driver's command channel, as a user subscribes to it: by its name. */
+const commands = tracingChannel<CommandContext, CommandContext>(channelNames.command);
+
 /** Records the driver commands (`get`, `getMulti`, `incr`, …) that `run` sends, in order. */
 export async function commandsOf(run: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
   const subscriber = {
-    start: (message: unknown) => seen.push((message as { command: string }).command),
+    start: (message: CommandContext) => seen.push(message.command),
     end: () => {},
     asyncStart: () => {},
     asyncEnd: () => {},
     error: () => {},
   };
-  channels.command.subscribe(subscriber);
+  commands.subscribe(subscriber);
   try {
     await run();
   } finally {
-    channels.command.unsubscribe(subscriber);
+    commands.unsubscribe(subscriber);
   }
   return seen;
 }

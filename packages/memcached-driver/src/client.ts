@@ -434,7 +434,7 @@ export class Client extends EventEmitter<ClientEvents> implements Clonable<Clien
    * const client = new Client(process.env.MEMCACHED_SERVERS ?? 'localhost:11211,localhost:11212,localhost:11213', {
    *   distribution: 'ketama',
    * });
-   * await Promise.all(Array.from({ length: 100 }, (_, i) => client.get(`doc:server-stats:${i}`)));
+   * for (let i = 0; i < 100; i++) await client.get(`doc:server-stats:${i}`);
    * let ops = 0;
    * for (const [, stats] of client.serverStats()) ops += stats.ops;
    * console.log(client.serverStats().size, ops);

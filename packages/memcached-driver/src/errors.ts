@@ -630,15 +630,3 @@ export class CounterTooLargeError extends MemcachedError {
 function hideCredentials(spec: string): string {
   return spec.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
 }
-
-/** Describes a value for an error message without printing secrets or huge data. */
-export function show(value: unknown): string {
-  if (typeof value === 'string')
-    return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'symbol') return 'a symbol';
-  if (value instanceof Uint8Array) return `${value.length} bytes`;
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
-}

@@ -17,7 +17,7 @@
 // value computed before an invalidation is never taken for fresh.
 
 import { checkOptions, MAX_TIMER_MS } from '@clonepool/core';
-import { type AbortWaiter, unwatch, watch } from './abort.js';
+import { type AbortWatcher, unwatchAbort, watchAbort } from './abort-watch.js';
 import { exptime } from './arguments.js';
 import type { Connection } from './connection.js';
 import { channels, type GetOrSetMessage } from './diagnostics.js';
@@ -234,6 +234,12 @@ export class Refresher {
   readonly readyFor: (bytes: string) => Connection;
   /** The calls of this client that have not settled, rejected by {@link close}. */
   readonly #callers = new Set<Caller>();
+  /**
+   * Refreshes through this client that every caller left while they held the right to
+   * refresh: they still store their value, unless this client closes first (a pool closes
+   * the clone of a request that ended); then {@link close} gives their right back.
+   */
+  readonly #orphans = new Set<Flight>();
   #closed = false;
 
   constructor(flights: Flights, settings: ParsedOptions, readyFor: (bytes: string) => Connection) {
@@ -289,14 +295,26 @@ export class Refresher {
     this.#callers.delete(caller);
   }
 
+  /** `flight` has no caller left and holds a right to refresh: give it back if this client closes first. */
+  keep(flight: Flight): void {
+    this.#orphans.add(flight);
+  }
+
+  /** `flight` stored its value or gave its right back. */
+  forget(flight: Flight): void {
+    this.#orphans.delete(flight);
+  }
+
   /**
    * The client is closing: its calls reject with `ERR_CLIENT_CLOSED` at once. A refresh left
-   * with no caller gives its right back now, while the connections still take commands.
+   * with no caller, then or before, gives its right back now, while the connections still
+   * take commands: it could not store its value through this client later.
    */
   close(): void {
     this.#closed = true;
     const error = new ClientClosedError();
     for (const caller of [...this.#callers]) caller.leave(error);
+    for (const flight of [...this.#orphans]) flight.giveBack();
   }
 }
 
@@ -307,7 +325,7 @@ const GRACE = ['grace'];
  * or alone, when its signal aborts, its client closes, or it waited `waitMs` for
  * another process's refresh.
  */
-class Caller implements AbortWaiter {
+class Caller implements AbortWatcher {
   readonly refresher: Refresher;
   readonly request: Request;
   readonly flight: Flight;
@@ -330,15 +348,14 @@ class Caller implements AbortWaiter {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    // One listener per signal, however many calls share it (abort.ts).
-    if (this.request.signal !== undefined) watch(this.request.signal, this);
+    const { signal } = this.request;
+    if (signal !== undefined) watchAbort(signal, this);
     this.flight.add(this);
     return promise;
   }
 
-  /** The call's signal aborted. */
-  abort(error: Error): void {
-    this.leave(error);
+  aborted(reason: unknown): void {
+    this.leave(new OperationAbortedError(reason));
   }
 
   /**
@@ -383,7 +400,8 @@ class Caller implements AbortWaiter {
     if (this.#settled) return false;
     this.#settled = true;
     this.stopWaiting();
-    if (this.request.signal !== undefined) unwatch(this.request.signal, this);
+    const { signal } = this.request;
+    if (signal !== undefined) unwatchAbort(signal, this);
     this.refresher.settled(this);
     return true;
   }
@@ -392,9 +410,11 @@ class Caller implements AbortWaiter {
 /** Where a flight is: its first read, polling for another process's refresh, refreshing, or done. */
 type Phase = 'reading' | 'waiting' | 'refreshing' | 'storing' | 'done';
 
-/** The right to refresh a key this flight won: the CAS of the item won, and whether it had a value. */
+/** The right to refresh a key this flight won: the CAS of the item won, where, and whether it had a value. */
 interface Lease {
   readonly cas: bigint | undefined;
+  /** The server the item was won on: a CAS means something on that server only. */
+  readonly server: string;
   readonly hasValue: boolean;
   released: boolean;
 }
@@ -474,8 +494,10 @@ class Flight {
         const item = await this.#read();
         if (this.#abandoned) {
           // Every call left while the read was out, and it won the right anyway: give it straight back.
-          if (item?.win === true) this.#lease = { cas: item.cas, hasValue: !isPlaceholder(item), released: false };
-          this.#giveBack();
+          if (item?.win === true) {
+            this.#lease = { cas: item.cas, server: this.server, hasValue: !isPlaceholder(item), released: false };
+          }
+          this.giveBack();
           return;
         }
         if (item === undefined || item.win) {
@@ -538,7 +560,7 @@ class Flight {
    */
   async #win(item: MetaItem | undefined): Promise<void> {
     const hasValue = item !== undefined && !isPlaceholder(item);
-    this.#lease = { cas: item?.cas, hasValue, released: false };
+    this.#lease = { cas: item?.cas, server: this.server, hasValue, released: false };
     this.#phase = 'refreshing';
     publish(this.#waited ? 'takeover' : 'win', this.request.key, this.server);
     for (const caller of this.#callers) caller.stopWaiting();
@@ -562,7 +584,7 @@ class Flight {
       encoded = encodeValue(value, this.#route().settings);
     } catch (error) {
       publish('error', this.request.key, this.server, error);
-      this.#giveBack();
+      this.giveBack();
       this.#end();
       for (const caller of this.#takeCallers()) caller.reject(error as Error);
       return;
@@ -588,16 +610,18 @@ class Flight {
       done();
       return;
     }
-    lease.released = true;
+    this.#release(lease);
     const { bytes, storeTtl } = this.request;
     let stored: Promise<unknown>;
     try {
       const route = this.#route();
       if (route.isClosed) throw new ClientClosedError();
       const connection = route.readyFor(bytes);
-      // Without a CAS (memcached vivified nothing), add: never overwrite what another caller stored.
+      // Without a CAS (memcached vivified nothing), or on another server than the one the item was won
+      // on (setServers or failover moved the key meanwhile), add: never overwrite what another caller stored.
+      const add = lease.cas === undefined || connection.server.label !== lease.server;
       const expires = connection.writer.capped(storeTtl);
-      const flags = `T${expires} F${encoded.flags}${lease.cas === undefined ? ' ME' : ` C${lease.cas}`}`;
+      const flags = `T${expires} F${encoded.flags}${add ? ' ME' : ` C${lease.cas}`}`;
       connection.writer.metaSet(route.settings.keyPrefix, bytes, encoded, flags);
       stored = connection.send(new Op('meta'));
     } catch (error) {
@@ -614,14 +638,18 @@ class Flight {
    * `lockTtl`: deletes the placeholder, or marks the old value stale again (which hands W out
    * again and keeps the value and its TTL). Only while the item is still the one won (its CAS).
    */
-  #giveBack(): void {
+  giveBack(): void {
     const lease = this.#lease;
-    if (lease === undefined || lease.released || lease.cas === undefined) return;
-    lease.released = true;
+    if (lease === undefined || lease.released) return;
+    this.#release(lease);
+    // Won on a miss memcached vivified nothing for: there is no item to give back.
+    if (lease.cas === undefined) return;
     try {
       const { bytes } = this.request;
       const route = this.#route();
       const connection = route.readyFor(bytes);
+      // The key moved to another server meanwhile: the right lapses on the old one, which is no longer asked.
+      if (connection.server.label !== lease.server) return;
       connection.writer.metaDelete(
         route.settings.keyPrefix,
         bytes,
@@ -641,8 +669,17 @@ class Flight {
     if (this.#sleep !== undefined) clearTimeout(this.#sleep);
     this.#wake();
     this.#controller?.abort(new OperationAbortedError('every caller of this getOrSet gave up'));
-    // The client is closing: a refresh cannot store through it later, so the right goes back now.
-    if (this.#route().isClosed) this.#giveBack();
+    // A refresh cannot store through a closed client: the right goes back now if it is closing,
+    // or when it closes, if that comes first (no caller is left to route through another client).
+    const route = this.#route();
+    if (route.isClosed) this.giveBack();
+    else if (this.#lease !== undefined) route.keep(this);
+  }
+
+  /** Marks the right used (stored) or given back: nothing else may be done with it. */
+  #release(lease: Lease): void {
+    lease.released = true;
+    this.#refresher.forget(this);
   }
 
   #leaveTable(): void {

@@ -17,7 +17,6 @@ export {
 export {
   type CommandContext,
   channelNames,
-  channels,
   type EjectMessage,
   type GetOrSetMessage,
   type RejoinMessage,

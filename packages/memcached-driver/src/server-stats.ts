@@ -27,7 +27,11 @@
  * ```
  */
 export interface ServerStats {
-  /** Requests sent that wait for a reply (a multi-get line of up to 100 keys is one; `noreply` writes are not counted). */
+  /**
+   * Requests sent that wait for a reply, as the server receives them: a multi-get line of up to
+   * 100 keys is one, whether `getMulti` or the gets of one tick merged (`mergeGets`) sent it;
+   * `noreply` writes are not counted.
+   */
   readonly ops: number;
   /**
    * Requests that failed at the server: error replies, timeouts, connections

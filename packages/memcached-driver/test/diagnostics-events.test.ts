@@ -1,6 +1,7 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import { describe, expect, it, vi } from 'vitest';
-import { Client, type CommandContext, channelNames, channels } from '../src/index.ts';
+import { channels } from '../src/diagnostics.ts';
+import { Client, type CommandContext, channelNames } from '../src/index.ts';
 import { ownServer, sharedClient, track } from './support.ts';
 
 describe('diagnostics_channel', () => {

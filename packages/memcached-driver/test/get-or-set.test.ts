@@ -370,6 +370,32 @@ describe('getOrSet', () => {
     expect(await b.getOrSet('k', () => 'b', { ttl: 60, waitMs: 0 })).toBe('b');
   });
 
+  it('gives the right back when its client closes after every caller left a refresh', async () => {
+    const prefix = fresh();
+    const a = new Client(sharedServer(), { keyPrefix: prefix });
+    const b = separateClient(prefix);
+    const slow = gate<string>();
+    let started = false;
+    const controller = new AbortController();
+    const pending = a.getOrSet(
+      'k',
+      () => {
+        started = true;
+        return slow.promise;
+      },
+      { ttl: 60, signal: controller.signal },
+    );
+    await until(() => started);
+    controller.abort('gone');
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_MEMCACHED_ABORTED' });
+    // The refresh could still have stored through a; once a closes, it cannot: the right goes back.
+    await a.close();
+    expect(await b.getOrSet('k', () => 'b', { ttl: 60, waitMs: 0 })).toBe('b');
+    slow.open('late');
+    await sleep(20);
+    expect(await b.get('k')).toBe('b');
+  });
+
   it('goes on through a clone when the client that started a shared refresh closes', async () => {
     const prefix = fresh();
     const client = new Client(sharedServer(), { keyPrefix: prefix });

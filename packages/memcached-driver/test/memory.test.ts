@@ -2,6 +2,7 @@
 // vitest.config.ts): the buffers of a burst it has written, and the async contexts of its callers.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { getEventListeners } from 'node:events';
+import { warningsDuring } from '@clonepool/core/testing';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../src/index.ts';
 import { ownServer, sleep, track } from './support.ts';
@@ -103,7 +104,8 @@ describe('getOrSet keeps nothing of its calls', () => {
       }
       return process.memoryUsage().heapUsed;
     };
-    await rounds(100);
+    // One listener on the signal for all the calls waiting on it: no MaxListenersExceededWarning.
+    expect(await warningsDuring(() => rounds(100))).toEqual([]);
     const before = await heap();
     await rounds(400);
     const after = await heap();

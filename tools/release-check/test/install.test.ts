@@ -107,7 +107,12 @@ console.log(stored, code);`,
 
   it('@clonepool/opentelemetry pulls in the driver, core and its OpenTelemetry API peer, and traces through the API alone', () => {
     const { dir, installed } = install('@clonepool/opentelemetry');
-    expect(installed).toEqual(['@clonepool/core', '@clonepool/memcached', '@clonepool/opentelemetry', '@opentelemetry/api']);
+    expect(installed).toEqual([
+      '@clonepool/core',
+      '@clonepool/memcached',
+      '@clonepool/opentelemetry',
+      '@opentelemetry/api',
+    ]);
     const out = run(
       dir,
       `import { tracingChannel } from 'node:diagnostics_channel';
