@@ -41,9 +41,9 @@ const LAYERS = [
   [
     'wire',
     "one socket's life and the bytes on it",
-    ['connection', 'socket', 'commands', 'merged-gets', 'ops', 'replies', 'parser', 'ring'],
+    ['connection', 'socket', 'tls-failures', 'commands', 'merged-gets', 'ops', 'replies', 'parser', 'ring'],
   ],
-  ['basics', 'what every layer shares', ['servers', 'keys', 'values', 'errors', 'diagnostics', 'abort-watch']],
+  ['basics', 'what every layer shares', ['servers', 'keys', 'values', 'errors', 'diagnostics', 'abort-watch', 'abort']],
 ];
 /** The entry points, which import whatever they publish. */
 const ENTRIES = ['index', 'testing'];
