@@ -2,10 +2,34 @@ import { type Channel, channel, type TracingChannel, tracingChannel } from 'node
 import type { Key } from './keys.js';
 
 /**
- * What subscribers of {@link channels}`.command` receive for each operation (see
- * the example there):
- * the `start`, `end`, `asyncStart`, `asyncEnd` and `error` events of a
- * `TracingChannel`, with `result` or `error` filled in when it settles.
+ * What subscribers of the `TracingChannel` named {@link channelNames}`.command`
+ * (`clonepool:memcached:command`) receive for each operation: the `start`, `end`,
+ * `asyncStart`, `asyncEnd` and `error` events, with `result` or `error` filled in
+ * when it settles.
+ *
+ * @example
+ * ```ts
+ * import { tracingChannel } from 'node:diagnostics_channel';
+ * import { Client, type CommandContext, channelNames } from '@clonepool/memcached';
+ *
+ * const commands = tracingChannel<CommandContext, CommandContext>(channelNames.command);
+ * const seen: string[] = [];
+ * const handlers = {
+ *   start: (ctx: CommandContext) => seen.push(`${ctx.command} ${String(ctx.key)}`),
+ *   end: () => {},
+ *   asyncStart: () => {},
+ *   asyncEnd: () => {},
+ *   error: () => {},
+ * };
+ * commands.subscribe(handlers);
+ * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
+ * await client.set('doc:traced', 1);
+ * await client.get('doc:traced');
+ * commands.unsubscribe(handlers);
+ * await client.close();
+ * console.log(seen.join(', '));
+ * // → set doc:traced, get doc:traced
+ * ```
  */
 export interface CommandContext {
   /** The client method, such as `get`, `set`, `getMulti`, `stats`. */
@@ -218,7 +242,7 @@ export const channelNames: {
 });
 
 /**
- * The `node:diagnostics_channel` channels of `@clonepool/memcached`, made once.
+ * The `node:diagnostics_channel` channels of `@clonepool/memcached`, made once (internal: users subscribe by {@link channelNames}).
  * `command` is a `TracingChannel` (`tracing:clonepool:memcached:command:start`, …)
  * that sees every operation of every client. When nobody subscribes, operations
  * skip it entirely: no context object is built. `eject` and `rejoin` are plain
@@ -226,30 +250,6 @@ export const channelNames: {
  * {@link EjectMessage} when a server leaves a ring, a {@link RejoinMessage}
  * when it is back. `getOrSet` is a plain channel that reports refreshes, stale
  * reads and waits of `getOrSet` (a {@link GetOrSetMessage}).
- *
- * @example
- * ```ts
- * import { tracingChannel } from 'node:diagnostics_channel';
- * import { Client, type CommandContext } from '@clonepool/memcached';
- *
- * const commands = tracingChannel<CommandContext, CommandContext>('clonepool:memcached:command');
- * const seen: string[] = [];
- * const handlers = {
- *   start: (ctx: CommandContext) => seen.push(`${ctx.command} ${String(ctx.key)}`),
- *   end: () => {},
- *   asyncStart: () => {},
- *   asyncEnd: () => {},
- *   error: () => {},
- * };
- * commands.subscribe(handlers);
- * const client = new Client(process.env.MEMCACHED_SERVER ?? 'localhost:11211');
- * await client.set('doc:traced', 1);
- * await client.get('doc:traced');
- * commands.unsubscribe(handlers);
- * await client.close();
- * console.log(seen.join(', '));
- * // → set doc:traced, get doc:traced
- * ```
  */
 export const channels: {
   // @types/node swapped TracingChannel's two type parameters (store and context) in a later major;
@@ -272,7 +272,7 @@ type Command<T, A extends unknown[], R> = (this: T, ...args: A) => Promise<R>;
 
 /**
  * Runs `target.method(a, b, c, d)` as the operation `command` on `key`: straight through
- * while nobody subscribes to {@link channels}`.command`, so the hot path builds no context
+ * while nobody subscribes to the command channel, so the hot path builds no context
  * and no closure; inside the channel's trace (context `{ command, key, server }`) when someone does.
  * The method rejects rather than throws, so the trace sees every failure.
  */
