@@ -8,8 +8,8 @@
 //    architecture.md). A file imports values only from its own layer or a lower one; an
 //    import of types only (gone at run time) may point anywhere. Every file is in a layer
 //    and named on the page.
-// 3. The diagram between the page's `<!-- imports:memcached -->` markers is the graph of
-//    those imports, one arrow per pair of files that import values, made by this script.
+// 3. Between the page's `<!-- imports:memcached -->` markers, the diagram of the layers and
+//    the table of each file's imports are those imports, made by this script.
 //
 //   node tools/architecture.mjs           check; exit 1 on a broken rule or a stale page
 //   node tools/architecture.mjs --write   rewrite the diagram from the code, then check
@@ -116,6 +116,8 @@ const moduleOf = (file) => {
 };
 const layerOf = new Map(LAYERS.flatMap(([layer, , names], depth) => names.map((name) => [name, { layer, depth }])));
 const text = readFileSync(page, 'utf8');
+/** The page without its generated block. */
+const written = text.replace(/<!-- imports:memcached -->[\s\S]*<!-- \/imports:memcached -->/, '');
 const edges = new Set();
 const modules = new Set(files(driver).map(moduleOf));
 for (const name of modules) {
@@ -124,8 +126,9 @@ for (const name of modules) {
     problems.push(
       `packages/memcached-driver/src/${name}.ts is in no layer: add it to LAYERS in tools/architecture.mjs`,
     );
-  if (!text.includes(`\`${name}${name === 'distribution' ? '/' : '.ts'}\``)) {
-    problems.push(`${relative(root, page)} does not name \`${name}${name === 'distribution' ? '/' : '.ts'}\``);
+  // Named in the prose, which says what each file owns, not only in the generated table.
+  if (!written.includes(`\`${name}${name === 'distribution' ? '/' : '.ts'}\``)) {
+    problems.push(`${relative(root, page)} does not say what \`${name}${name === 'distribution' ? '/' : '.ts'}\` owns`);
   }
 }
 for (const file of files(driver)) {
@@ -143,28 +146,55 @@ for (const file of files(driver)) {
   }
 }
 
-// 3. The diagram: the layers as boxes, an arrow per pair of files that import values (into
-//    basics, one per layer).
-const id = (name) => name.replace(/[^A-Za-z]/g, '_');
-const mermaid = [
+// 3. The layers as boxes stacked top to bottom, an arrow wherever a layer imports values from
+// another (a box names its layer only: Mermaid wraps a longer label and cuts off its last lines);
+// then, per file, its layer and what it imports, as a table.
+const layerEdges = new Set();
+for (const edge of edges) {
+  const [from, to] = edge.split(' ').map((name) => layerOf.get(name).layer);
+  if (from !== to) layerEdges.add(`  ${from} --> ${to}`);
+}
+const typeEdges = new Map();
+for (const file of files(driver)) {
+  const from = moduleOf(file);
+  if (ENTRIES.includes(from) || from === 'distribution') continue;
+  for (const { from: specifier, typeOnly } of importsOf(file)) {
+    if (!specifier.startsWith('.') || !typeOnly) continue;
+    const to = moduleOf(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
+    if (!edges.has(`${from} ${to}`)) typeEdges.set(from, new Set([...(typeEdges.get(from) ?? []), to]));
+  }
+}
+const imported = (from, set) =>
+  [...set]
+    .filter((to) => to !== from)
+    .sort()
+    .map((to) => `\`${to}\``)
+    .join(', ') || '—';
+const valueEdges = new Map();
+for (const edge of edges) {
+  const [from, to] = edge.split(' ');
+  valueEdges.set(from, new Set([...(valueEdges.get(from) ?? []), to]));
+}
+const generated = [
   '```mermaid',
   'flowchart TB',
-  ...LAYERS.flatMap(([layer, meaning, names]) => [
-    `  subgraph ${layer}["${layer}: ${meaning}"]`,
-    ...names.filter((name) => modules.has(name)).map((name) => `    ${id(name)}[${name}]`),
-    '  end',
-  ]),
-  ...[
-    ...new Set(
-      [...edges].map((edge) => {
-        const [from, to] = edge.split(' ');
-        // Every layer leans on basics: one arrow from the layer, not one from each file.
-        const shared = layerOf.get(to).layer === 'basics' && layerOf.get(from).layer !== 'basics';
-        return shared ? `  ${layerOf.get(from).layer} --> basics` : `  ${id(from)} --> ${id(to)}`;
-      }),
-    ),
-  ].sort(),
+  ...LAYERS.map(([layer]) => `  ${layer}`),
+  ...[...layerEdges].sort((x, y) => {
+    const depth = (edge) => LAYERS.findIndex(([layer]) => edge.trim().startsWith(`${layer} `));
+    return depth(x) - depth(y) || x.localeCompare(y);
+  }),
   '```',
+  '',
+  '| file | layer | imports values from | imports only types from |',
+  '| --- | --- | --- | --- |',
+  ...LAYERS.flatMap(([layer, , names]) =>
+    names
+      .filter((name) => modules.has(name))
+      .map(
+        (name) =>
+          `| \`${name}${name === 'distribution' ? '/' : '.ts'}\` | ${layer} | ${imported(name, valueEdges.get(name) ?? new Set())} | ${imported(name, typeEdges.get(name) ?? new Set())} |`,
+      ),
+  ),
 ].join('\n');
 const START = '<!-- imports:memcached -->';
 const END = '<!-- /imports:memcached -->';
@@ -172,9 +202,9 @@ const at = text.indexOf(START);
 const end = text.indexOf(END);
 if (at === -1 || end === -1) {
   problems.push(`${relative(root, page)} has no ${START} … ${END} block`);
-} else if (text.slice(at + START.length, end).trim() !== mermaid) {
+} else if (text.slice(at + START.length, end).trim() !== generated) {
   if (process.argv.includes('--write')) {
-    writeFileSync(page, `${text.slice(0, at + START.length)}\n${mermaid}\n${text.slice(end)}`);
+    writeFileSync(page, `${text.slice(0, at + START.length)}\n${generated}\n${text.slice(end)}`);
     console.log(`rewrote the driver's import diagram in ${relative(root, page)}`);
   } else {
     problems.push(
@@ -186,5 +216,5 @@ if (at === -1 || end === -1) {
 for (const problem of problems) console.error(`✘ ${problem}`);
 if (problems.length > 0) process.exit(1);
 console.log(
-  `imports follow the rules in ${packages.length} packages and the driver's ${LAYERS.length} layers (${edges.size} arrows drawn)`,
+  `imports follow the rules in ${packages.length} packages and the driver's ${LAYERS.length} layers (${edges.size} value imports between its files)`,
 );
