@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks the direction of every import, and keeps the architecture page's diagram true to it.
+// Checks the direction of every import, and keeps the architecture page true to it.
 //
 // 1. Packages: core imports nothing of ours; each strategy and the driver import only core;
 //    the integrations (keyv, opentelemetry) may import core, the driver and the pools; nothing
@@ -12,7 +12,7 @@
 //    the table of each file's imports are those imports, made by this script.
 //
 //   node tools/architecture.mjs           check; exit 1 on a broken rule or a stale page
-//   node tools/architecture.mjs --write   rewrite the diagram from the code, then check
+//   node tools/architecture.mjs --write   rewrite the diagram and table from the code, then check
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -30,20 +30,12 @@ const ALLOWED = {
   opentelemetry: ['@clonepool/core', '@clonepool/memcached', '@clonepool/fifo-pool', '@clonepool/mapped-pool'],
 };
 
-/** The driver's layers, top first, and their files (`distribution` is its folder). */
+/** The driver's layers, top first, and their files (`distribution` is its folder); the page says what each means. */
 const LAYERS = [
-  ['api', 'what a caller calls', ['client', 'get-or-set', 'fanout', 'arguments']],
-  [
-    'routing',
-    'which server a key goes to, and whether it may',
-    ['fleet', 'topology', 'failover', 'discovery', 'gutter', 'options', 'server-stats', 'distribution'],
-  ],
-  [
-    'wire',
-    "one socket's life and the bytes on it",
-    ['connection', 'socket', 'tls-failures', 'commands', 'merged-gets', 'ops', 'replies', 'parser', 'ring'],
-  ],
-  ['basics', 'what every layer shares', ['servers', 'keys', 'values', 'errors', 'diagnostics', 'abort-watch', 'abort']],
+  ['api', ['client', 'get-or-set', 'fanout', 'arguments']],
+  ['routing', ['fleet', 'topology', 'failover', 'discovery', 'gutter', 'options', 'server-stats', 'distribution']],
+  ['wire', ['connection', 'socket', 'tls-failures', 'commands', 'merged-gets', 'ops', 'replies', 'parser', 'ring']],
+  ['basics', ['servers', 'keys', 'values', 'errors', 'diagnostics', 'abort-watch', 'abort']],
 ];
 /** The entry points, which import whatever they publish. */
 const ENTRIES = ['index', 'testing'];
@@ -114,7 +106,7 @@ const moduleOf = (file) => {
   const name = relative(driver, file).replace(/\.ts$/, '');
   return name.startsWith('distribution') ? 'distribution' : name;
 };
-const layerOf = new Map(LAYERS.flatMap(([layer, , names], depth) => names.map((name) => [name, { layer, depth }])));
+const layerOf = new Map(LAYERS.flatMap(([layer, names], depth) => names.map((name) => [name, { layer, depth }])));
 const text = readFileSync(page, 'utf8');
 /** The page without its generated block. */
 const written = text.replace(/<!-- imports:memcached -->[\s\S]*<!-- \/imports:memcached -->/, '');
@@ -187,7 +179,7 @@ const generated = [
   '',
   '| file | layer | imports values from | imports only types from |',
   '| --- | --- | --- | --- |',
-  ...LAYERS.flatMap(([layer, , names]) =>
+  ...LAYERS.flatMap(([layer, names]) =>
     names
       .filter((name) => modules.has(name))
       .map(
@@ -205,7 +197,7 @@ if (at === -1 || end === -1) {
 } else if (text.slice(at + START.length, end).trim() !== generated) {
   if (process.argv.includes('--write')) {
     writeFileSync(page, `${text.slice(0, at + START.length)}\n${generated}\n${text.slice(end)}`);
-    console.log(`rewrote the driver's import diagram in ${relative(root, page)}`);
+    console.log(`rewrote the driver's diagram and import table in ${relative(root, page)}`);
   } else {
     problems.push(
       `the driver's diagram in ${relative(root, page)} is not its imports: run node tools/architecture.mjs --write`,
