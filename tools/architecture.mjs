@@ -35,7 +35,7 @@ const LAYERS = [
   ['api', ['client', 'get-or-set', 'fanout', 'arguments']],
   ['routing', ['fleet', 'topology', 'failover', 'discovery', 'gutter', 'options', 'server-stats', 'distribution']],
   ['wire', ['connection', 'socket', 'tls-failures', 'commands', 'merged-gets', 'ops', 'replies', 'parser', 'ring']],
-  ['basics', ['servers', 'keys', 'values', 'errors', 'diagnostics', 'abort-watch', 'abort']],
+  ['basics', ['servers', 'keys', 'values', 'errors', 'diagnostics', 'abort']],
 ];
 /** The entry points, which import whatever they publish. */
 const ENTRIES = ['index', 'testing'];

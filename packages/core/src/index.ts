@@ -4,6 +4,7 @@
  * @packageDocumentation
  * @module @clonepool/core
  */
+export { type AbortWatcher, unwatchAbort, watchAbort } from './abort-watch.js';
 export { type Clonable, checkClonable, closeClient } from './clonable.js';
 export {
   ClonepoolError,

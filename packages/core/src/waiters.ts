@@ -1,8 +1,11 @@
+import { type AbortWatcher, unwatchAbort, watchAbort } from './abort-watch.js';
 import { PoolClosedError, ReserveAbortedError, ReserveTimeoutError } from './errors.js';
 import { LongTimeout } from './long-timeout.js';
 import type { ParsedReserveOptions } from './options.js';
 
 interface Waiter<T> {
+  /** Gives up with {@link ReserveAbortedError}: set only on a waiter with a signal. */
+  watcher: AbortWatcher | undefined;
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
   timer: LongTimeout | undefined;
@@ -10,12 +13,6 @@ interface Waiter<T> {
   group: object | undefined;
   prev: Waiter<T> | undefined;
   next: Waiter<T> | undefined;
-}
-
-/** The waiters that share one signal, in arrival order, and the one listener that aborts them. */
-interface SignalWatch<T> {
-  readonly waiters: Set<Waiter<T>>;
-  readonly onAbort: () => void;
 }
 
 /**
@@ -93,15 +90,6 @@ export class WaitQueue<T> {
   #head: Waiter<T> | undefined;
   #tail: Waiter<T> | undefined;
   #size = 0;
-  /**
-   * One abort listener per signal, however many waiters share it: a request's
-   * signal passed to every reserve it makes would otherwise collect a listener
-   * per waiter and trip Node's MaxListenersExceededWarning at 11. Raising the
-   * signal's limit instead (`events.setMaxListeners`) would silence that
-   * warning for every listener on the signal, hiding a real leak elsewhere;
-   * this way the queue adds one listener, and removes it with its last waiter.
-   */
-  readonly #watches = new Map<AbortSignal, SignalWatch<T>>();
   /** The waiters of each group with some waiting, in arrival order. */
   readonly #groups = new Map<object, Set<Waiter<T>>>();
 
@@ -124,6 +112,7 @@ export class WaitQueue<T> {
     if (signal?.aborted) return Promise.reject(new ReserveAbortedError(signal.reason));
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = {
+        watcher: undefined,
         resolve,
         reject,
         timer: undefined,
@@ -141,7 +130,11 @@ export class WaitQueue<T> {
         // A LongTimeout, because a reserve may well wait days: setTimeout would fire those after 1 ms.
         waiter.timer = new LongTimeout(() => this.#giveUp(waiter, new ReserveTimeoutError(timeoutMs)), timeoutMs);
       }
-      if (signal !== undefined) this.#watch(signal, waiter);
+      if (signal !== undefined) {
+        // One abort listener per signal, however many waiters (of any queue) share it.
+        waiter.watcher = { aborted: (reason) => this.#giveUp(waiter, new ReserveAbortedError(reason)) };
+        watchAbort(signal, waiter.watcher);
+      }
       if (group !== undefined) {
         let members = this.#groups.get(group);
         if (members === undefined) {
@@ -233,33 +226,9 @@ export class WaitQueue<T> {
     this.#head = waiter;
   }
 
-  #watch(signal: AbortSignal, waiter: Waiter<T>): void {
-    let watch = this.#watches.get(signal);
-    if (watch === undefined) {
-      const waiters = new Set<Waiter<T>>();
-      // Oldest first; each giveUp unlinks its waiter from the set, which a Set's iteration allows.
-      const onAbort = (): void => {
-        for (const aborted of waiters) this.#giveUp(aborted, new ReserveAbortedError(signal.reason));
-      };
-      watch = { waiters, onAbort };
-      this.#watches.set(signal, watch);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    watch.waiters.add(waiter);
-  }
-
-  #unwatch(signal: AbortSignal, waiter: Waiter<T>): void {
-    const watch = this.#watches.get(signal);
-    if (watch === undefined) return;
-    watch.waiters.delete(waiter);
-    if (watch.waiters.size > 0) return;
-    signal.removeEventListener('abort', watch.onAbort);
-    this.#watches.delete(signal);
-  }
-
   #unlink(waiter: Waiter<T>): void {
     waiter.timer?.clear();
-    if (waiter.signal !== undefined) this.#unwatch(waiter.signal, waiter);
+    if (waiter.signal !== undefined) unwatchAbort(waiter.signal, waiter.watcher!);
     if (waiter.group !== undefined) {
       const members = this.#groups.get(waiter.group);
       members?.delete(waiter);

@@ -140,9 +140,9 @@ export class CommandWriter {
     this.#keyed(command, prefix, key, '');
   }
 
-  /** `gat|gats <ttl> <prefix><key>\r\n`. */
+  /** `gat|gats <ttl> <prefix><key>\r\n`, `ttl` already {@link capped} (the connection caps it once, for merged lines too). */
   touchRetrieve(command: 'gat' | 'gats', ttl: number, prefix: string, key: string): void {
-    this.#keyed(`${command} ${this.capped(ttl)}`, prefix, key, '');
+    this.#keyed(`${command} ${ttl}`, prefix, key, '');
   }
 
   /**

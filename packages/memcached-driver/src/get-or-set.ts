@@ -16,8 +16,7 @@
 // (an invalidate, a set, an expiry) memcached refuses it (EX/NF) and the value is not stored, so a
 // value computed before an invalidation is never taken for fresh.
 
-import { checkOptions, MAX_TIMER_MS } from '@clonepool/core';
-import { type AbortWatcher, unwatchAbort, watchAbort } from './abort-watch.js';
+import { type AbortWatcher, checkOptions, MAX_TIMER_MS, unwatchAbort, watchAbort } from '@clonepool/core';
 import { exptime } from './arguments.js';
 import type { Connection } from './connection.js';
 import { channels, type GetOrSetMessage } from './diagnostics.js';
